@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.run` prints them all as one table."""

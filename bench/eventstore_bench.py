@@ -1,0 +1,194 @@
+"""Event store append throughput: our SqliteEventStore vs raw SQLite vs the eventsourcing library.
+
+Same machine, same durability (WAL, synchronous=FULL), same disk (a temp dir, or BENCH_TMPDIR),
+same row shape (~250 bytes of JSON data + ~110 of metadata):
+
+a. `SqliteEventStore`: 64 asyncio tasks, each appending one event per command to its own stream
+   with the expected version; events/s and per-append latency.
+b. raw SQLite: the same rows inserted by executemany in transactions of 100, same table and
+   indexes: the ceiling for a Python writer (a should reach at least half of it).
+c. `eventsourcing` 9.x with `eventsourcing.sqlite`: 64 threads, one aggregate each, one event per
+   `Application.save` (it is synchronous, one transaction per save).
+
+Run alone: `.venv/bin/python -m bench.eventstore_bench`. `run()` returns the figures as a dict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ticketing_eventstore import NewEvent, SqliteEventStore
+
+WRITERS = 64
+EVENTS_PER_WRITER = 300
+RAW_BATCH = 100
+
+BODY = "سلام، پنل پیامکی من از دیروز پیامک ارسال نمی‌کند و مشتریان کد تایید دریافت نمی‌کنند."
+DATA = {"body": BODY, "channel": "web", "attachment_ids": [], "priority": "high"}
+METADATA = {"brand_id": "acme", "actor": {"id": "customer-17", "role": "customer"}}
+INSERT = (
+    "INSERT INTO events (stream_id, stream_version, event_id, event_type, data, metadata,"
+    " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _metadata() -> dict[str, Any]:
+    return {**METADATA, "correlation_id": str(uuid.uuid4())}
+
+
+def _percentiles(latencies: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(latencies, n=100)
+    return {"p50_ms": cuts[49] * 1000, "p99_ms": cuts[98] * 1000}
+
+
+async def _ours(path: Path, writers: int, per_writer: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    async with SqliteEventStore(path, synchronous="FULL") as store:
+
+        async def writer(n: int) -> None:
+            stream, version = f"ticket-acme-{n:04d}", 0
+            for _ in range(per_writer):
+                event = NewEvent(str(uuid.uuid4()), "MessagePosted", DATA, _metadata())
+                started = time.perf_counter()
+                result = await store.append(stream, [event], expected_version=version)
+                latencies.append(time.perf_counter() - started)
+                version = result.version
+
+        started = time.perf_counter()
+        await asyncio.gather(*(writer(n) for n in range(writers)))
+        elapsed = time.perf_counter() - started
+        assert await store.head_position() == writers * per_writer
+    return {"events": len(latencies), "events_per_s": len(latencies) / elapsed} | _percentiles(
+        latencies
+    )
+
+
+def _raw(path: Path, total: int) -> dict[str, Any]:
+    asyncio.run(_create(path))
+    recorded_at = "2025-03-21T08:30:00+00:00"
+    rows = [
+        (
+            f"ticket-acme-{n % WRITERS:04d}",
+            n // WRITERS + 1,
+            str(uuid.uuid4()),
+            "MessagePosted",
+            _compact(DATA),
+            _compact(_metadata()),
+            recorded_at,
+        )
+        for n in range(total)
+    ]
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA synchronous=FULL")
+    started = time.perf_counter()
+    for offset in range(0, total, RAW_BATCH):
+        connection.execute("BEGIN IMMEDIATE")
+        connection.executemany(INSERT, rows[offset : offset + RAW_BATCH])
+        connection.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return {
+        "rows": total,
+        "rows_per_s": total / elapsed,
+        "row_bytes": len(rows[0][4]) + len(rows[0][5]),
+    }
+
+
+async def _create(path: Path) -> None:
+    """The same table and indexes as the store's, made by the store itself."""
+    async with SqliteEventStore(path):
+        pass
+
+
+def _eventsourcing(path: Path, writers: int, per_writer: int) -> dict[str, Any]:
+    from eventsourcing.application import Application
+    from eventsourcing.domain import Aggregate, event
+
+    class Ticket(Aggregate):
+        @event("Opened")
+        def __init__(self, title: str) -> None:
+            self.title = title
+
+        @event("MessagePosted")
+        def post_message(
+            self, body: str, channel: str, priority: str, meta: dict[str, Any]
+        ) -> None:
+            pass
+
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": "30",
+    }
+    app: Application[Any] = Application(env=env)
+    datastore = app.factory.datastore  # type: ignore[attr-defined]
+    probe = datastore.pool.get_connection()
+    pragmas = {
+        name: probe._sqlite_conn.execute(f"PRAGMA {name}").fetchone()[0]
+        for name in ("journal_mode", "synchronous")
+    }
+    datastore.pool.put_connection(probe)
+    tickets = [Ticket(title=BODY) for _ in range(writers)]
+    app.save(*tickets)
+    latencies: list[float] = []
+
+    def writer(ticket: Ticket) -> None:
+        for _ in range(per_writer):
+            ticket.post_message(body=BODY, channel="web", priority="high", meta=_metadata())
+            started = time.perf_counter()
+            app.save(ticket)  # appends at the aggregate's next version, or fails
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=writers) as pool:
+        list(pool.map(writer, tickets))
+    elapsed = time.perf_counter() - started
+    state = app.recorder.select_notifications(start=writers + 1, limit=1)[0].state  # type: ignore[attr-defined]
+    app.close()
+    return {
+        "events": len(latencies),
+        "events_per_s": len(latencies) / elapsed,
+        "stored_event_bytes": len(state),
+        "journal_mode": pragmas["journal_mode"],
+        "synchronous": {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[pragmas["synchronous"]],
+    } | _percentiles(latencies)
+
+
+def run(writers: int = WRITERS, per_writer: int = EVENTS_PER_WRITER) -> dict[str, Any]:
+    """Run a, b and c in fresh files under one temp dir; return the figures."""
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMPDIR")) as scratch:
+        directory = Path(scratch)
+        ours = asyncio.run(_ours(directory / "ours.db", writers, per_writer))
+        raw = _raw(directory / "raw.db", writers * per_writer)
+        library = _eventsourcing(directory / "eventsourcing.db", writers, per_writer)
+    return {
+        "ours": ours,
+        "raw_sqlite_batch100": raw,
+        "eventsourcing": library,
+        "ours_vs_raw": ours["events_per_s"] / raw["rows_per_s"],
+        "ours_vs_eventsourcing": ours["events_per_s"] / library["events_per_s"],
+        "scratch_dir": str(Path(scratch).parent),
+    }
+
+
+def main() -> None:
+    figures = run()
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Public wire contracts of ticket events: envelope, event data, upcasting, names and codes.
+
+Depends on pydantic only; importing it does no IO. See contracts/README.md for the rules.
+"""
+
+from __future__ import annotations
+
+from .envelope import Actor, EventEnvelope, Role, parse_data
+from .errors import ContractError, MissingUpcaster, UnknownEventType, UnknownSchemaVersion
+from .events import (
+    ALL_EVENT_MODELS,
+    CURRENT_VERSIONS,
+    EVENT_MODELS,
+    PERSONAL_DATA,
+    AgentViewed,
+    CustomerRead,
+    EventData,
+    MessagePosted,
+    Priority,
+    PriorityChanged,
+    Side,
+    TicketAssigned,
+    TicketClosed,
+    TicketOpened,
+    TicketReopened,
+    TicketTransferred,
+    model_for,
+    personal_data_fields,
+    wire_name_for,
+)
+from .topics import (
+    BRAND_ID_PATTERN,
+    TICKET_EVENTS_DLQ,
+    TICKET_EVENTS_TOPIC,
+    TICKET_ID_PATTERN,
+    brand_stream_prefix,
+    is_brand_id,
+    is_ticket_id,
+    parse_ticket_stream_id,
+    ticket_stream_id,
+)
+from .tracking_code import (
+    TRACKING_CODE_PATTERN,
+    is_valid_tracking_code,
+    make_tracking_code,
+    normalize_tracking_code,
+)
+from .upcasting import UPCASTERS, Upcaster, Upcasters, upcast
+
+__all__ = [
+    "ALL_EVENT_MODELS",
+    "BRAND_ID_PATTERN",
+    "CURRENT_VERSIONS",
+    "EVENT_MODELS",
+    "PERSONAL_DATA",
+    "TICKET_EVENTS_DLQ",
+    "TICKET_EVENTS_TOPIC",
+    "TICKET_ID_PATTERN",
+    "TRACKING_CODE_PATTERN",
+    "UPCASTERS",
+    "Actor",
+    "AgentViewed",
+    "ContractError",
+    "CustomerRead",
+    "EventData",
+    "EventEnvelope",
+    "MessagePosted",
+    "MissingUpcaster",
+    "Priority",
+    "PriorityChanged",
+    "Role",
+    "Side",
+    "TicketAssigned",
+    "TicketClosed",
+    "TicketOpened",
+    "TicketReopened",
+    "TicketTransferred",
+    "UnknownEventType",
+    "UnknownSchemaVersion",
+    "Upcaster",
+    "Upcasters",
+    "brand_stream_prefix",
+    "is_brand_id",
+    "is_ticket_id",
+    "is_valid_tracking_code",
+    "make_tracking_code",
+    "model_for",
+    "normalize_tracking_code",
+    "parse_data",
+    "parse_ticket_stream_id",
+    "personal_data_fields",
+    "ticket_stream_id",
+    "upcast",
+    "wire_name_for",
+]

@@ -1,0 +1,121 @@
+"""The event store port: what every adapter (memory, SQLite, KurrentDB) promises.
+
+Versions are 1-based: the first event of a stream has stream_version 1, and a stream that does
+not exist has version 0. Positions are global, strictly increasing in commit order, and start at 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+#: expected_version value for "append only if the stream does not exist yet".
+NO_STREAM = 0
+#: expected_version value for "append whatever the stream's version is".
+ANY_VERSION = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to append. `data` and `metadata` must be JSON-serialisable mappings."""
+
+    event_id: str
+    event_type: str
+    data: Mapping[str, Any]
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as the store holds it, with its place in its stream and in the global order."""
+
+    position: int
+    stream_id: str
+    stream_version: int
+    event_id: str
+    event_type: str
+    data: Mapping[str, Any]
+    metadata: Mapping[str, Any]
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """The stream's version after the append and the global position of its last event."""
+
+    version: int
+    position: int
+
+
+class EventStoreError(Exception):
+    """Base of the errors an adapter raises on purpose."""
+
+
+class WrongExpectedVersion(EventStoreError):
+    """The stream was not at the version the caller expected; nothing was written."""
+
+    def __init__(self, stream_id: str, expected: int | None, actual: int) -> None:
+        super().__init__(f"stream {stream_id!r} is at version {actual}, expected {expected}")
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+class DuplicateEventId(EventStoreError):
+    """An event with this event_id is already stored (or repeated in the same append); nothing
+    of that append was written."""
+
+    def __init__(self, stream_id: str, event_id: str) -> None:
+        super().__init__(f"event {event_id!r} appended to {stream_id!r} is already stored")
+        self.stream_id = stream_id
+        self.event_id = event_id
+
+
+class EventStoreClosed(EventStoreError):
+    """The store was closed; it accepts no more appends or reads."""
+
+
+class EventStore(Protocol):
+    """Append-only streams of events with a global order and catch-up subscriptions."""
+
+    async def append(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        *,
+        expected_version: int | None,
+    ) -> AppendResult:
+        """Append atomically. `expected_version`: an int (0 = no stream) or None (any).
+
+        Raises WrongExpectedVersion, writing nothing, when the stream is elsewhere. Once this
+        returns, the events are durable to the adapter's documented policy.
+        """
+        ...
+
+    async def read_stream(self, stream_id: str, *, from_version: int = 1) -> list[RecordedEvent]:
+        """The stream's events from `from_version` on, oldest first; [] for no stream."""
+        ...
+
+    async def read_all(
+        self, *, after: int = 0, limit: int = 1000, stream_prefix: str | None = None
+    ) -> list[RecordedEvent]:
+        """Up to `limit` events with position > `after` in global order, optionally only
+        those whose stream id starts with `stream_prefix`."""
+        ...
+
+    async def head_position(self) -> int:
+        """The position of the last event committed (0 when empty)."""
+        ...
+
+    def subscribe(
+        self, *, after: int = 0, stream_prefix: str | None = None
+    ) -> AsyncIterator[RecordedEvent]:
+        """Catch-up subscription: every event after `after`, then live events as they commit,
+        in global order, forever (until the consumer stops iterating or the store closes)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and threads; pending appends finish first."""
+        ...

@@ -1,0 +1,313 @@
+"""SqliteEventStore: the durable event store of the embedded mode, one SQLite file in WAL mode.
+
+Durability: with `synchronous="FULL"` (the default) `append` returns only after the transaction
+holding its events has been committed and the WAL fsynced. Appends are group-committed (see
+`_sqlite_writer`): concurrent appends share one transaction and one fsync, and each still fails
+or succeeds on its own. `synchronous="NORMAL"` trades the last commits before a power loss (not
+before a process crash) for speed; "OFF" is for throwaway data only.
+
+Concurrency: the database guards optimistic concurrency with UNIQUE(stream_id, stream_version)
+(the Python pre-check only words the error). Several processes may open the same file: each has
+its own writer thread, and SQLite's write lock (with a busy timeout) serialises them.
+
+Global order: positions are the table's AUTOINCREMENT rowids. Only one transaction can write at a
+time (BEGIN IMMEDIATE takes the write lock), so rowids become visible in commit order and a reader
+never sees position n+1 while n is still to come: subscribers can safely resume after the last
+position they saw, with no gap to be filled later.
+
+Reads run on a small pool of reader threads, one connection each, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+
+from ._sqlite_writer import AppendRequest, CommitSignal, Writer
+from .memory import encode_json
+from .ports import AppendResult, EventStoreClosed, NewEvent, RecordedEvent
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# Whitelisted, so a setting never reaches SQL as text.
+_SYNCHRONOUS = {
+    "OFF": "PRAGMA synchronous=OFF",
+    "NORMAL": "PRAGMA synchronous=NORMAL",
+    "FULL": "PRAGMA synchronous=FULL",
+    "EXTRA": "PRAGMA synchronous=EXTRA",
+}
+
+# The UNIQUE(stream_id, stream_version) index is also the index read_stream uses.
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream_id TEXT NOT NULL,
+    stream_version INTEGER NOT NULL CHECK (stream_version >= 1),
+    event_id TEXT NOT NULL UNIQUE,
+    event_type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    UNIQUE (stream_id, stream_version)
+);
+"""
+
+_SELECT = (
+    "SELECT position, stream_id, stream_version, event_id, event_type, data, metadata,"
+    " recorded_at FROM events"
+)
+_READ_STREAM = _SELECT + " WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version"
+_READ_ALL = _SELECT + " WHERE position > ? AND position <= ? ORDER BY position LIMIT ?"
+# The unary + keeps SQLite walking in position order instead of the stream index: a catch-up
+# through many batches then costs one pass over the table, not a sort of the prefix per batch.
+# A range rather than LIKE, where '_' and '%' in a brand name would be wildcards. U+10FFFF is
+# the largest code point, so every id that starts with the prefix sorts below prefix+U+10FFFF.
+_READ_ALL_PREFIX = (
+    _SELECT + " WHERE position > ? AND position <= ? AND +stream_id >= ? AND +stream_id < ?"
+    " ORDER BY position LIMIT ?"
+)
+_HEAD = "SELECT coalesce(max(position), 0) FROM events"
+
+
+class SqliteEventStore:
+    """Event store in one SQLite file; see the module docstring for its durability promise.
+
+    Construction does no IO; the file is opened by `open()`, `async with`, or the first call.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: str = "FULL",
+        poll_interval: float = 0.25,
+        readers: int = 4,
+        busy_timeout: float = 30.0,
+        max_batch_requests: int = 500,
+    ) -> None:
+        if synchronous.upper() not in _SYNCHRONOUS:
+            raise ValueError(f"synchronous must be one of {sorted(_SYNCHRONOUS)}")
+        self._path = os.fspath(path)
+        self._synchronous = _SYNCHRONOUS[synchronous.upper()]
+        self._poll_interval = poll_interval
+        self._reader_count = readers
+        self._busy_timeout = busy_timeout
+        self._max_batch_requests = max_batch_requests
+        self._signal = CommitSignal()
+        self._open_lock = threading.Lock()  # held through the file IO of opening
+        self._lock = threading.Lock()  # brief: the closed flag, submitting, connection list
+        self._closed = False
+        self._writer: Writer | None = None
+        self._write_connection: sqlite3.Connection | None = None
+        self._reader_pool: ThreadPoolExecutor | None = None
+        self._reader_local = threading.local()
+        self._read_connections: list[sqlite3.Connection] = []
+
+    async def open(self) -> Self:
+        """Create the file and schema if needed and start the writer thread (idempotent)."""
+        if self._writer is None:
+            await asyncio.to_thread(self._open_sync)
+        return self
+
+    async def __aenter__(self) -> Self:
+        return await self.open()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def append(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        *,
+        expected_version: int | None,
+    ) -> AppendResult:
+        """Append atomically; returns once committed. Cancelling the caller does not undo it."""
+        if expected_version is not None and expected_version < 0:
+            raise ValueError(f"expected_version must be >= 0 or None, got {expected_version}")
+        # Encoded here so a payload that is not JSON fails in the caller, not in the batch.
+        encoded = [
+            (e.event_id, e.event_type, encode_json(dict(e.data)), encode_json(dict(e.metadata)))
+            for e in events
+        ]
+        await self.open()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[AppendResult] = loop.create_future()
+        with self._lock:
+            if self._closed or self._writer is None:
+                raise EventStoreClosed("the event store is closed")
+            self._writer.submit(AppendRequest(stream_id, encoded, expected_version, future, loop))
+        return await future
+
+    async def read_stream(self, stream_id: str, *, from_version: int = 1) -> list[RecordedEvent]:
+        """The stream's events from `from_version` on, oldest first."""
+        rows = await self._read(_fetch_all, _READ_STREAM, (stream_id, from_version))
+        return [_to_event(row) for row in rows]
+
+    async def read_all(
+        self, *, after: int = 0, limit: int = 1000, stream_prefix: str | None = None
+    ) -> list[RecordedEvent]:
+        """Up to `limit` events after position `after`, optionally for one stream prefix."""
+        events, _ = await self._read(_scan, after, limit, stream_prefix)
+        return events
+
+    async def head_position(self) -> int:
+        """The position of the last committed event (0 when empty)."""
+        rows = await self._read(_fetch_all, _HEAD, ())
+        return int(rows[0][0])
+
+    async def subscribe(
+        self, *, after: int = 0, stream_prefix: str | None = None, batch_size: int = 1000
+    ) -> AsyncIterator[RecordedEvent]:
+        """History after `after`, then live events, until the store closes.
+
+        Woken within about a millisecond by this process's commits; other processes' commits
+        on the same file are noticed by polling every `poll_interval` seconds.
+        """
+        cursor = after
+        while not self._closed:
+            # Read the generation before the batch, so a commit landing during it is not missed.
+            generation = self._signal.generation
+            try:
+                events, cursor = await self._read(_scan, cursor, batch_size, stream_prefix)
+            except EventStoreClosed:
+                return
+            for event in events:
+                yield event
+            if len(events) < batch_size:
+                await self._signal.wait(generation, self._poll_interval)
+
+    async def close(self) -> None:
+        """Commit the appends already queued, stop the threads, close every connection."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        await asyncio.to_thread(self._close_sync)
+        self._signal.notify()  # subscribers see the store closed and end
+
+    def _open_sync(self) -> None:
+        with self._open_lock:
+            if self._closed:
+                raise EventStoreClosed("the event store is closed")
+            if self._writer is not None:
+                return
+            connection = self._connect()
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")  # persists in the file
+                connection.executescript(_SCHEMA)
+            except BaseException:
+                connection.close()
+                raise
+            self._write_connection = connection
+            self._reader_pool = ThreadPoolExecutor(
+                max_workers=self._reader_count, thread_name_prefix="eventstore-read"
+            )
+            writer = Writer(
+                connection, self._signal.notify, max_batch_requests=self._max_batch_requests
+            )
+            writer.start()
+            self._writer = writer
+
+    def _close_sync(self) -> None:
+        with self._open_lock:
+            self._close_resources()
+
+    def _close_resources(self) -> None:
+        if self._writer is not None:
+            self._writer.stop()
+        if self._reader_pool is not None:
+            self._reader_pool.shutdown(wait=True)
+        for connection in [*self._read_connections, self._write_connection]:
+            if connection is not None:
+                connection.close()
+        self._read_connections.clear()
+
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves. check_same_thread=False: the
+        # connection is made on one thread and used (then closed) on another, never concurrently.
+        connection = sqlite3.connect(
+            self._path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        connection.execute(self._synchronous)
+        return connection
+
+    async def _read(
+        self,
+        query: Callable[Concatenate[sqlite3.Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        await self.open()
+        if self._closed or self._reader_pool is None:
+            raise EventStoreClosed("the event store is closed")
+        call = functools.partial(self._on_reader, query, *args, **kwargs)
+        try:
+            pending = asyncio.get_running_loop().run_in_executor(self._reader_pool, call)
+        except RuntimeError as error:  # the pool was shut down by close() meanwhile
+            raise EventStoreClosed("the event store is closed") from error
+        return await pending
+
+    def _on_reader(
+        self,
+        query: Callable[Concatenate[sqlite3.Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        connection: sqlite3.Connection | None = getattr(self._reader_local, "connection", None)
+        if connection is None:
+            connection = self._connect()
+            connection.execute("PRAGMA query_only=ON")
+            self._reader_local.connection = connection
+            with self._lock:
+                self._read_connections.append(connection)
+        return query(connection, *args, **kwargs)
+
+
+def _fetch_all(
+    connection: sqlite3.Connection, sql: str, params: tuple[Any, ...]
+) -> list[tuple[Any, ...]]:
+    return connection.execute(sql, params).fetchall()
+
+
+def _scan(
+    connection: sqlite3.Connection, after: int, limit: int, stream_prefix: str | None
+) -> tuple[list[RecordedEvent], int]:
+    """Matching events after `after`, and the position to resume from next time.
+
+    Bounded by the head read first, so that when fewer than `limit` rows match, the caller may
+    resume from the head: everything up to it has been looked at (skipping rare prefixes fast).
+    """
+    if limit <= 0:
+        return [], after
+    head = int(connection.execute(_HEAD).fetchone()[0])
+    if stream_prefix is None:
+        rows = connection.execute(_READ_ALL, (after, head, limit)).fetchall()
+    else:
+        bounds = (stream_prefix, stream_prefix + "\U0010ffff")
+        rows = connection.execute(_READ_ALL_PREFIX, (after, head, *bounds, limit)).fetchall()
+    events = [_to_event(row) for row in rows]
+    reached = events[-1].position if len(events) >= limit else max(head, after)
+    return events, reached
+
+
+def _to_event(row: tuple[Any, ...]) -> RecordedEvent:
+    return RecordedEvent(
+        position=row[0],
+        stream_id=row[1],
+        stream_version=row[2],
+        event_id=row[3],
+        event_type=row[4],
+        data=json.loads(row[5]),
+        metadata=json.loads(row[6]),
+        recorded_at=datetime.fromisoformat(row[7]),
+    )

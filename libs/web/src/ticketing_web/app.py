@@ -1,0 +1,57 @@
+"""The common shell of every service's FastAPI app: problems, limits, logs, metrics, ops."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from .auth import TokenVerifier
+from .limits import BodySizeLimit
+from .observability import Metrics, RequestContext
+from .problems import install_problem_handlers, problem
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+def build_app(
+    *,
+    title: str,
+    service: str,
+    version: str,
+    token_verifier: TokenVerifier,
+    max_body_bytes: int,
+    readiness: ReadinessCheck,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]] | None = None,
+    body_limit_exempt: Sequence[str] = (),
+) -> FastAPI:
+    """A FastAPI app with the cross-cutting pieces installed; routers are added by the caller."""
+    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    metrics = Metrics(service)
+    app.state.token_verifier = token_verifier
+    app.state.metrics = metrics
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, exempt=body_limit_exempt)
+    app.add_middleware(RequestContext, metrics=metrics)
+
+    @app.get("/healthz", tags=["ops"], include_in_schema=True)
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], response_model=None)
+    async def readyz() -> dict[str, str] | Response:
+        """Readiness: the service's backing stores answer."""
+        if await readiness():
+            return {"status": "ready"}
+        return problem(503, "A backing store is not ready.", headers={"Retry-After": "1"})
+
+    @app.get("/metrics", tags=["ops"], response_class=Response)
+    async def prometheus_metrics() -> Response:
+        """Prometheus text exposition."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,142 @@
+"""Who is calling: a verified JWT turned into an Identity (API.md, Identity, brands and roles)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Annotated, Any, Literal
+
+import jwt
+from fastapi import Depends, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+BRAND_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+Role = Literal["customer", "representative", "agent", "admin"]
+
+
+class Identity(BaseModel):
+    """The claims the services act on. Unknown extra claims are ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    sub: str = Field(min_length=1, max_length=128)
+    role: Role
+    brand: str
+    exp: int
+    name: str | None = None
+    departments: tuple[str, ...] | None = None
+    customers: tuple[str, ...] = ()
+
+    @field_validator("brand")
+    @classmethod
+    def _brand_has_no_separator(cls, value: str) -> str:
+        # Brands name stream prefixes (ticket-{brand}-...): '-' would let one brand's prefix
+        # match another's streams.
+        if not BRAND_PATTERN.match(value):
+            raise ValueError("brand must be 1-64 letters, digits or underscores")
+        return value
+
+
+class Unauthorized(HTTPException):
+    def __init__(self, detail: str) -> None:
+        super().__init__(401, detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+class TokenVerifier:
+    """Verifies HS256 tokens against a shared secret and/or asymmetric ones against a JWKS URL.
+
+    `alg: none` and every algorithm not configured here are refused by PyJWT's allow-list.
+    """
+
+    def __init__(
+        self,
+        *,
+        hs256_secret: str | None = None,
+        jwks_url: str | None = None,
+        audience: str | None = None,
+        issuer: str | None = None,
+        leeway_seconds: int = 30,
+    ) -> None:
+        if not hs256_secret and not jwks_url:
+            raise ValueError("configure an HS256 secret or a JWKS URL")
+        self._secret = hs256_secret
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+        self._audience = audience
+        self._issuer = issuer
+        self._leeway = leeway_seconds
+
+    async def verify(self, token: str) -> Identity:
+        try:
+            header = jwt.get_unverified_header(token)
+            alg = header.get("alg")
+            if alg == "HS256" and self._secret:
+                key: Any = self._secret
+            elif alg in ("RS256", "ES256", "PS256", "EdDSA") and self._jwks is not None:
+                # The JWKS fetch is blocking IO (cached after the first call): off the loop.
+                key = (await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)).key
+            else:
+                raise Unauthorized(f"token algorithm {alg!r} is not accepted")
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[alg],
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "sub"], "verify_aud": self._audience is not None},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("token expired") from exc
+        except (jwt.PyJWTError, ValueError) as exc:
+            raise Unauthorized(f"invalid token: {exc}") from exc
+        try:
+            return Identity.model_validate(claims)
+        except ValidationError as exc:
+            fields = ", ".join(".".join(map(str, e["loc"])) or "claims" for e in exc.errors())
+            raise Unauthorized(f"token claims are not acceptable: {fields}") from exc
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("missing bearer token")
+    return token.strip()
+
+
+async def current_identity(request: Request) -> Identity:
+    """FastAPI dependency: the caller's verified identity (401 problem otherwise)."""
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return await verifier.verify(bearer_token(request))
+
+
+CurrentIdentity = Annotated[Identity, Depends(current_identity)]
+
+
+def mint_token(
+    *,
+    secret: str,
+    sub: str,
+    role: Role,
+    brand: str,
+    ttl_seconds: int,
+    now: int,
+    name: str | None = None,
+    departments: list[str] | None = None,
+    customers: list[str] | None = None,
+) -> str:
+    """An HS256 token for development and tests (the `ticketing token` command)."""
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "role": role,
+        "brand": brand,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    if name:
+        claims["name"] = name
+    if departments is not None:
+        claims["departments"] = departments
+    if customers is not None:
+        claims["customers"] = customers
+    return jwt.encode(claims, secret, algorithm="HS256")

@@ -1,0 +1,1 @@
+"""The attachments service. Its read side arrives with issue 4; nothing here is wired yet."""

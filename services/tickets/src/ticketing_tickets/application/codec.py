@@ -1,0 +1,117 @@
+"""Domain events to the store's records and back, with the envelope fields as metadata.
+
+The wire shape of `data` is the public contract (ticketing_contracts); old schema versions are
+upcast on read, so the aggregate only ever sees current events.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from ticketing_contracts.upcasting import upcast
+from ticketing_eventstore.ports import NewEvent, RecordedEvent
+
+from ticketing_tickets.domain import EVENT_TYPES, Priority, Side, TicketEvent
+
+from .commands import Caller
+from .ports import IdGenerator
+
+SCHEMA_VERSION = 1
+_BY_NAME: dict[str, type[TicketEvent]] = {cls.__name__: cls for cls in EVENT_TYPES}
+_ENUM_FIELDS: dict[str, type[Priority] | type[Side]] = {
+    "priority": Priority,
+    "from_priority": Priority,
+    "to_priority": Priority,
+    "opened_by_side": Side,
+    "author_side": Side,
+}
+
+
+def event_data(event: TicketEvent) -> dict[str, Any]:
+    """The event's `data` as JSON-ready values (enums as their values, tuples as lists)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(event):
+        value = getattr(event, f.name)
+        if isinstance(value, Enum):
+            value = value.value
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def to_new_events(
+    events: Sequence[TicketEvent], *, caller: Caller, occurred_at: datetime, new_id: IdGenerator
+) -> list[NewEvent]:
+    metadata = envelope_metadata(caller, occurred_at)
+    return [
+        NewEvent(
+            event_id=as_event_id(new_id()),
+            event_type=type(event).__name__,
+            data=event_data(event),
+            metadata=metadata,
+        )
+        for event in events
+    ]
+
+
+def envelope_metadata(caller: Caller, occurred_at: datetime) -> dict[str, Any]:
+    """The envelope fields the store keeps beside each event (DESIGN.md, Event envelope)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "occurred_at": occurred_at.isoformat(),
+        "brand_id": caller.brand_id,
+        "actor": {"id": caller.actor.id, "role": caller.actor.role.value},
+        "correlation_id": caller.correlation_id,
+        "causation_id": caller.causation_id,
+    }
+
+
+def from_recorded(record: RecordedEvent) -> TicketEvent:
+    """Rebuild the domain event of a stored record, upcasting old schema versions first."""
+    version = int(record.metadata.get("schema_version", 1))
+    _, data = upcast(record.event_type, version, dict(record.data))
+    cls = _BY_NAME[record.event_type]
+    return cls(**_typed(data))
+
+
+def _typed(data: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON values back to the dataclass field types (enums, tuples)."""
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        if isinstance(value, list):
+            value = tuple(value)
+        elif name in _ENUM_FIELDS:
+            value = _ENUM_FIELDS[name](value)
+        kwargs[name] = value
+    return kwargs
+
+
+def as_event_id(hex_id: str) -> str:
+    """Event ids are UUID strings in the envelope (KurrentDB requires UUIDs)."""
+    h = hex_id.replace("-", "")
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def public_envelope(record: RecordedEvent) -> dict[str, Any]:
+    """The public envelope of a stored event (DESIGN.md), upcast to the current schema."""
+    meta = record.metadata
+    version, data = upcast(record.event_type, int(meta.get("schema_version", 1)), dict(record.data))
+    return {
+        "event_id": record.event_id,
+        "event_type": record.event_type,
+        "schema_version": version,
+        "stream_id": record.stream_id,
+        "stream_version": record.stream_version,
+        "position": record.position,
+        "occurred_at": meta.get("occurred_at", record.recorded_at.isoformat()),
+        "brand_id": meta.get("brand_id"),
+        "actor": meta.get("actor"),
+        "correlation_id": meta.get("correlation_id"),
+        "causation_id": meta.get("causation_id"),
+        "data": data,
+    }

@@ -1,0 +1,1 @@
+"""The embedded runner and the `ticketing` command-line tool."""
