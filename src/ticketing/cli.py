@@ -56,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from ticketing.embedded import create_embedded_app
 
-    uvicorn.run(create_embedded_app(), host=args.host, port=args.port, log_config=None)
+    # Our middleware writes one JSON access line per request; uvicorn's own would repeat it.
+    uvicorn.run(
+        create_embedded_app(), host=args.host, port=args.port, log_config=None, access_log=False
+    )
     return 0
 
 

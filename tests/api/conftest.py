@@ -19,14 +19,21 @@ Auth = Callable[..., dict[str, str]]
 
 def token_for(role: str, sub: str, brand: str = "acme", **claims: Any) -> str:
     return mint_token(
-        secret=DEV_JWT_SECRET, sub=sub, role=role, brand=brand,  # type: ignore[arg-type]
-        ttl_seconds=600, now=int(time.time()), **claims,
+        secret=DEV_JWT_SECRET,
+        sub=sub,
+        role=role,
+        brand=brand,  # type: ignore[arg-type]
+        ttl_seconds=600,
+        now=int(time.time()),
+        **claims,
     )
 
 
 @pytest.fixture
 def auth() -> Auth:
-    def headers(role: str = "customer", sub: str = "cust-1", brand: str = "acme", **claims: Any) -> dict[str, str]:
+    def headers(
+        role: str = "customer", sub: str = "cust-1", brand: str = "acme", **claims: Any
+    ) -> dict[str, str]:
         return {"Authorization": f"Bearer {token_for(role, sub, brand, **claims)}"}
 
     return headers
@@ -59,7 +66,9 @@ NEW_TICKET = {
 @pytest.fixture
 def open_ticket(client: httpx.AsyncClient, auth: Auth) -> Callable[..., Any]:
     async def opener(headers: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:
-        response = await client.post("/v1/tickets", json={**NEW_TICKET, **fields}, headers=headers or auth())
+        response = await client.post(
+            "/v1/tickets", json={**NEW_TICKET, **fields}, headers=headers or auth()
+        )
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()
         return body

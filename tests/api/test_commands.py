@@ -21,7 +21,8 @@ async def test_opening_a_ticket_returns_its_id_tracking_code_version_and_positio
     body = response.json()
     assert set(body) == {"ticket_id", "tracking_code", "version", "position"}
     assert len(body["ticket_id"]) == 32
-    assert body["tracking_code"].isdigit() and 6 <= len(body["tracking_code"]) <= 12
+    assert body["tracking_code"].isdigit()
+    assert 6 <= len(body["tracking_code"]) <= 12
     assert body["version"] == 1
     assert body["position"] >= 1
 
@@ -54,7 +55,8 @@ async def test_a_conversation_walks_versions_and_positions_forward(
     reopened = await client.post(f"/v1/tickets/{tid}/reopen", headers=auth())
     assert reopened.json()["version"] == 6
     positions = [r.json()["position"] for r in (viewed, reply, read, closed, reopened)]
-    assert positions == sorted(positions) and len(set(positions)) == 5
+    assert positions == sorted(positions)
+    assert len(set(positions)) == 5
 
 
 async def test_a_command_that_changes_nothing_appends_nothing_and_returns_the_current_version(
@@ -78,7 +80,9 @@ async def test_a_customer_message_on_a_closed_ticket_records_a_reopen_then_the_m
     t = await open_ticket()
     tid = t["ticket_id"]
     await client.post(f"/v1/tickets/{tid}/close", headers=auth())
-    posted = await client.post(f"/v1/tickets/{tid}/messages", json={"body": "دوباره خطا"}, headers=auth())
+    posted = await client.post(
+        f"/v1/tickets/{tid}/messages", json={"body": "دوباره خطا"}, headers=auth()
+    )
     assert posted.json()["version"] == 4  # opened, closed, reopened, message
     history = await client.get("/v1/events", headers=auth(role="admin", sub="admin-1"))
     types = [json.loads(line)["event_type"] for line in history.text.splitlines()]
@@ -102,7 +106,9 @@ async def test_a_representative_and_an_agent_open_tickets_for_a_customer(
     client: httpx.AsyncClient, auth: Auth
 ) -> None:
     rep = auth(role="representative", sub="rep-1", customers=["cust-1"])
-    by_rep = await client.post("/v1/tickets", json={**NEW_TICKET, "customer_id": "cust-1"}, headers=rep)
+    by_rep = await client.post(
+        "/v1/tickets", json={**NEW_TICKET, "customer_id": "cust-1"}, headers=rep
+    )
     assert by_rep.status_code == 201
     by_agent = await client.post(
         "/v1/tickets", json={**NEW_TICKET, "customer_id": "cust-1"}, headers=auth(**AGENT)
@@ -110,7 +116,9 @@ async def test_a_representative_and_an_agent_open_tickets_for_a_customer(
     assert by_agent.status_code == 201
     # the customer sees both: it can read them
     for t in (by_rep.json(), by_agent.json()):
-        assert (await client.post(f"/v1/tickets/{t['ticket_id']}/read", headers=auth())).status_code == 200
+        assert (
+            await client.post(f"/v1/tickets/{t['ticket_id']}/read", headers=auth())
+        ).status_code == 200
 
 
 async def test_forty_simultaneous_replies_are_all_accepted_with_gapless_versions(
@@ -140,14 +148,25 @@ async def test_the_brand_history_is_ndjson_envelopes_in_global_order_for_admins(
     assert response.headers["content-type"].startswith("application/x-ndjson")
     events = [json.loads(line) for line in response.text.splitlines()]
     assert [e["event_type"] for e in events] == ["TicketOpened", "TicketOpened"]
-    assert all(e["brand_id"] == "acme" and e["stream_id"].startswith("ticket-acme-") for e in events)
+    assert all(
+        e["brand_id"] == "acme" and e["stream_id"].startswith("ticket-acme-") for e in events
+    )
     assert events[0]["position"] < events[1]["position"]
     first = events[0]
-    assert {"event_id", "schema_version", "stream_version", "occurred_at", "actor", "correlation_id",
-            "causation_id", "data"} <= set(first)
+    assert {
+        "event_id",
+        "schema_version",
+        "stream_version",
+        "occurred_at",
+        "actor",
+        "correlation_id",
+        "causation_id",
+        "data",
+    } <= set(first)
     assert first["actor"] == {"id": "cust-1", "role": "customer"}
     paged = await client.get(
-        "/v1/events", params={"after": first["position"], "limit": 1},
+        "/v1/events",
+        params={"after": first["position"], "limit": 1},
         headers=auth(role="admin", sub="admin-1"),
     )
     assert [json.loads(x)["event_id"] for x in paged.text.splitlines()] == [events[1]["event_id"]]
@@ -171,7 +190,9 @@ async def test_ops_endpoints_need_no_token(client: httpx.AsyncClient) -> None:
     assert "/v1/tickets/{ticket_id}/messages" in spec["paths"]
 
 
-async def test_responses_carry_a_correlation_id_and_echo_a_sane_one(client: httpx.AsyncClient) -> None:
+async def test_responses_carry_a_correlation_id_and_echo_a_sane_one(
+    client: httpx.AsyncClient,
+) -> None:
     generated = await client.get("/healthz")
     assert len(generated.headers["x-correlation-id"]) == 32
     echoed = await client.get("/healthz", headers={"X-Correlation-ID": "req-42"})

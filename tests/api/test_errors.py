@@ -26,11 +26,15 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 
 async def history(client: httpx.AsyncClient, auth: Auth) -> list[dict[str, Any]]:
-    response = await client.get("/v1/events", params={"limit": 1000}, headers=auth(role="admin", sub="a"))
+    response = await client.get(
+        "/v1/events", params={"limit": 1000}, headers=auth(role="admin", sub="a")
+    )
     return [json.loads(line) for line in response.text.splitlines()]
 
 
-def forged(claims: dict[str, Any], *, key: str = DEV_JWT_SECRET, alg: str = "HS256") -> dict[str, str]:
+def forged(
+    claims: dict[str, Any], *, key: str = DEV_JWT_SECRET, alg: str = "HS256"
+) -> dict[str, str]:
     return {"Authorization": f"Bearer {jwt.encode(claims, key, algorithm=alg)}"}
 
 
@@ -44,7 +48,10 @@ GOOD_CLAIMS = {"sub": "cust-1", "role": "customer", "brand": "acme"}
         {"Authorization": "Basic Y3VzdDoxMjM="},
         {"Authorization": "Bearer not.a.jwt"},
         {"Authorization": "Bearer "},
-        forged({**GOOD_CLAIMS, "exp": int(time.time()) + 60}, key="another-secret-that-is-long-enough-to-sign"),
+        forged(
+            {**GOOD_CLAIMS, "exp": int(time.time()) + 60},
+            key="another-secret-that-is-long-enough-to-sign",
+        ),
         forged({**GOOD_CLAIMS, "exp": int(time.time()) - 3600}),
         forged({**GOOD_CLAIMS, "exp": int(time.time()) + 60}, alg="none", key=""),
         forged({**GOOD_CLAIMS, "role": "superuser", "exp": int(time.time()) + 60}),
@@ -52,10 +59,23 @@ GOOD_CLAIMS = {"sub": "cust-1", "role": "customer", "brand": "acme"}
         forged({"sub": "cust-1", "role": "customer", "exp": int(time.time()) + 60}),
         forged({**GOOD_CLAIMS}),
     ],
-    ids=["missing", "basic", "garbage", "empty", "wrong-key", "expired", "alg-none", "unknown-role",
-         "bad-brand", "no-brand", "no-exp"],
+    ids=[
+        "missing",
+        "basic",
+        "garbage",
+        "empty",
+        "wrong-key",
+        "expired",
+        "alg-none",
+        "unknown-role",
+        "bad-brand",
+        "no-brand",
+        "no-exp",
+    ],
 )
-async def test_unacceptable_tokens_are_401(client: httpx.AsyncClient, auth: Auth, headers: dict[str, str]) -> None:
+async def test_unacceptable_tokens_are_401(
+    client: httpx.AsyncClient, auth: Auth, headers: dict[str, str]
+) -> None:
     response = await client.post("/v1/tickets", json=NEW_TICKET, headers=headers)
     assert_problem(response, 401)
     assert await history(client, auth) == []
@@ -96,7 +116,9 @@ async def test_a_customer_patch_is_403_and_writes_nothing(
     client: httpx.AsyncClient, auth: Auth, open_ticket: Any
 ) -> None:
     tid = (await open_ticket())["ticket_id"]
-    assert_problem(await client.patch(f"/v1/tickets/{tid}", json={"priority": "urgent"}, headers=auth()), 403)
+    assert_problem(
+        await client.patch(f"/v1/tickets/{tid}", json={"priority": "urgent"}, headers=auth()), 403
+    )
     assert len(await history(client, auth)) == 1
 
 
@@ -115,8 +137,19 @@ async def test_a_customer_patch_is_403_and_writes_nothing(
         ({k: v for k, v in NEW_TICKET.items() if k != "department"}, {"department"}),
         ({**NEW_TICKET, "customer_id": "cust-2"}, None),
     ],
-    ids=["blank-title", "long-title", "empty-body", "department", "priority", "request-type",
-         "attachments", "unknown-field", "title-type", "missing-department", "other-customer"],
+    ids=[
+        "blank-title",
+        "long-title",
+        "empty-body",
+        "department",
+        "priority",
+        "request-type",
+        "attachments",
+        "unknown-field",
+        "title-type",
+        "missing-department",
+        "other-customer",
+    ],
 )
 async def test_bad_openings_name_each_bad_field_and_write_nothing(
     client: httpx.AsyncClient, auth: Auth, payload: dict[str, Any], fields: set[str] | None
@@ -156,7 +189,9 @@ async def test_malformed_bodies_are_4xx(
     assert_problem(response, status)
 
 
-async def test_a_body_over_the_configured_size_is_413(client: httpx.AsyncClient, auth: Auth) -> None:
+async def test_a_body_over_the_configured_size_is_413(
+    client: httpx.AsyncClient, auth: Auth
+) -> None:
     big = {**NEW_TICKET, "body": "ب" * 40_000}  # 80 kB of UTF-8 over a 64 KiB limit
     assert_problem(await client.post("/v1/tickets", json=big, headers=auth()), 413)
 
@@ -182,10 +217,13 @@ async def test_if_match_on_a_stale_version_is_412_and_on_the_current_one_succeed
     ok = await client.post(
         f"/v1/tickets/{tid}/messages", json={"body": "سلام"}, headers={**auth(), "If-Match": "1"}
     )
-    assert ok.status_code == 201 and ok.json()["version"] == 2
+    assert ok.status_code == 201
+    assert ok.json()["version"] == 2
     quoted = await client.post(f"/v1/tickets/{tid}/close", headers={**auth(), "If-Match": '"2"'})
     assert quoted.status_code == 200
-    assert_problem(await client.post(f"/v1/tickets/{tid}/reopen", headers={**auth(), "If-Match": "abc"}), 400)
+    assert_problem(
+        await client.post(f"/v1/tickets/{tid}/reopen", headers={**auth(), "If-Match": "abc"}), 400
+    )
 
 
 async def test_an_idempotency_key_replays_the_first_response_and_writes_once(
@@ -193,11 +231,15 @@ async def test_an_idempotency_key_replays_the_first_response_and_writes_once(
 ) -> None:
     headers = {**auth(), "Idempotency-Key": "open-1"}
     first = await client.post("/v1/tickets", json=NEW_TICKET, headers=headers)
-    second = await client.post("/v1/tickets", json=dict(reversed(NEW_TICKET.items())), headers=headers)
+    second = await client.post(
+        "/v1/tickets", json=dict(reversed(NEW_TICKET.items())), headers=headers
+    )
     assert first.status_code == second.status_code == 201
     assert second.json() == first.json()
     assert len(await history(client, auth)) == 1
-    different = await client.post("/v1/tickets", json={**NEW_TICKET, "title": "دیگر"}, headers=headers)
+    different = await client.post(
+        "/v1/tickets", json={**NEW_TICKET, "title": "دیگر"}, headers=headers
+    )
     assert_problem(different, 422)
     other_user = await client.post(
         "/v1/tickets", json=NEW_TICKET, headers={**auth(sub="cust-2"), "Idempotency-Key": "open-1"}
@@ -225,7 +267,8 @@ async def test_refusals_are_replayed_too(client: httpx.AsyncClient, auth: Auth) 
     first = await client.post("/v1/tickets", json=payload, headers=headers)
     second = await client.post("/v1/tickets", json=payload, headers=headers)
     assert_problem(first, 422)
-    assert second.status_code == 422 and second.json() == first.json()
+    assert second.status_code == 422
+    assert second.json() == first.json()
 
 
 async def test_history_is_for_admins_only_and_checks_its_parameters(

@@ -125,7 +125,9 @@ def test_opening_for_someone_else_requires_customer_id(actor: Actor) -> None:
     assert [e.field for e in err.value.errors] == ["customer_id"]
 
 
-def test_an_agent_opens_a_ticket_to_a_customer_answered_following_up_unread_by_the_customer() -> None:
+def test_an_agent_opens_a_ticket_to_a_customer_answered_following_up_unread_by_the_customer() -> (
+    None
+):
     ticket = open_as(AGENT, customer_id="cust-1")
     assert ticket.agent_state is AgentState.ANSWERED_FOLLOWING_UP
     assert (ticket.customer_read, ticket.customer_unread, ticket.agent_unread) == (False, 1, 0)
@@ -139,8 +141,13 @@ def test_an_agent_may_not_open_a_ticket_in_a_department_it_does_not_serve() -> N
 def test_every_bad_field_of_an_opening_is_named_at_once() -> None:
     with pytest.raises(ValidationFailed) as err:
         open_as(
-            CUSTOMER, title="   ", body="x" * 20_001, department="sales", request_type="legal",
-            priority="critical", attachment_ids=[f"a{i}" for i in range(11)],
+            CUSTOMER,
+            title="   ",
+            body="x" * 20_001,
+            department="sales",
+            request_type="legal",
+            priority="critical",
+            attachment_ids=[f"a{i}" for i in range(11)],
         )
     fields = {e.field for e in err.value.errors}
     assert fields == {"title", "body", "department", "request_type", "priority", "attachment_ids"}
@@ -187,7 +194,9 @@ def test_a_customer_message_makes_it_not_seen_read_by_the_customer_and_counts_fo
     ticket = given(opened(), AgentViewed(), agent_reply())
     ticket.post_message(actor=CUSTOMER, message_id="m2", body="ممنون، ولی هنوز مشکل دارم")
     [event] = ticket.pending
-    assert event == MessagePosted("m2", "ممنون، ولی هنوز مشکل دارم", (), False, False, Side.CUSTOMER)
+    assert event == MessagePosted(
+        "m2", "ممنون، ولی هنوز مشکل دارم", (), False, False, Side.CUSTOMER
+    )
     assert (ticket.agent_state, ticket.customer_read) == (AgentState.NOT_SEEN, True)
     assert (ticket.agent_unread, ticket.customer_unread) == (1, 0)
 
@@ -222,7 +231,12 @@ def test_an_internal_note_changes_no_status_and_no_counter() -> None:
     before = (ticket.agent_state, ticket.customer_read, ticket.agent_unread, ticket.customer_unread)
     ticket.post_message(actor=AGENT, message_id="m3", body="یادداشت داخلی", internal=True)
     assert ticket.pending[0].internal is True  # type: ignore[union-attr]
-    assert (ticket.agent_state, ticket.customer_read, ticket.agent_unread, ticket.customer_unread) == before
+    assert (
+        ticket.agent_state,
+        ticket.customer_read,
+        ticket.agent_unread,
+        ticket.customer_unread,
+    ) == before
 
 
 def test_an_internal_note_is_never_a_follow_up() -> None:
@@ -318,7 +332,9 @@ def test_close_and_reopen_leave_the_status_halves_alone() -> None:
 
 def test_an_agent_transfers_reprioritises_and_assigns_in_one_change() -> None:
     ticket = given(opened())
-    ticket.change(actor=AGENT, catalog=CATALOG, department="finance", priority="urgent", assignee_id="agent-7")
+    ticket.change(
+        actor=AGENT, catalog=CATALOG, department="finance", priority="urgent", assignee_id="agent-7"
+    )
     assert ticket.pending == [
         TicketTransferred("technical", "finance"),
         PriorityChanged(Priority.HIGH, Priority.URGENT),

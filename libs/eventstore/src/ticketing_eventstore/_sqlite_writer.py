@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import json
 import queue
 import sqlite3
@@ -41,9 +42,11 @@ def _insert_rows(count: int) -> str:
 
 
 # Each stream's last event, by the (stream_id, stream_version) index and the max() shortcut.
+# Aggregated into one JSON row: each result row would be one more sqlite3_step, and each step
+# gives up the GIL and may wait to get it back from the busy event loop thread.
 _STREAM_HEADS = (
-    "SELECT e.stream_id, e.stream_version, e.position FROM json_each(?) AS s"
-    " JOIN events AS e ON e.stream_id = s.value AND e.stream_version ="
+    "SELECT json_group_array(json_array(e.stream_id, e.stream_version, e.position))"
+    " FROM json_each(?) AS s JOIN events AS e ON e.stream_id = s.value AND e.stream_version ="
     " (SELECT max(stream_version) FROM events WHERE stream_id = s.value)"
 )
 _HEAD = "SELECT coalesce(max(position), 0) FROM events"
@@ -206,7 +209,7 @@ class Writer:
             base = self._connection.execute(_HEAD).fetchone()[0]
             for start in range(0, len(rows), _ROWS_PER_INSERT):
                 chunk = rows[start : start + _ROWS_PER_INSERT]
-                self._connection.execute(_insert_rows(len(chunk)), sum(chunk, ()))
+                self._connection.execute(_insert_rows(len(chunk)), [*itertools.chain(*chunk)])
             last = self._connection.execute("SELECT last_insert_rowid()").fetchone()[0]
             if last != base + len(rows):
                 return None
@@ -270,8 +273,8 @@ class Writer:
 
     def _stream_heads(self, streams: set[str]) -> dict[str, tuple[int, int]]:
         """(version, position of the last event) of each stream that exists, in one query."""
-        rows = self._connection.execute(_STREAM_HEADS, (json.dumps(list(streams)),))
-        return {stream: (version, position) for stream, version, position in rows}
+        [(heads,)] = self._connection.execute(_STREAM_HEADS, (json.dumps(list(streams)),))
+        return {stream: (version, position) for stream, version, position in json.loads(heads)}
 
 
 def _first_version(request: AppendRequest, actual: int) -> int:
