@@ -23,7 +23,6 @@ from .ports import (
     WrongExpectedVersion,
 )
 
-
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 

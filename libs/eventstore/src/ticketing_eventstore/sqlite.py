@@ -31,7 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
-from ._sqlite_writer import AppendRequest, CommitSignal, Writer
+from ._handoff import AppendRequest, CommitSignal
+from ._sqlite_writer import Writer
 from .memory import encode_json
 from .ports import AppendResult, EventStoreClosed, NewEvent, RecordedEvent
 
@@ -236,7 +237,11 @@ class SqliteEventStore:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves. check_same_thread=False: the
         # connection is made on one thread and used (then closed) on another, never concurrently.
         connection = sqlite3.connect(
-            self._path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+            self._path,
+            timeout=self._busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,
+            cached_statements=512,  # the multi-row INSERTs come in many sizes
         )
         connection.execute(self._synchronous)
         return connection
