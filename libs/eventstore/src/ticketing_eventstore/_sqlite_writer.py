@@ -5,9 +5,11 @@ round goes into ONE transaction (one fsync); while a commit is being fsynced new
 up, so the batch size follows the load without any timer. Each request still succeeds or fails
 on its own:
 
-- expected versions are checked against the stream heads read at BEGIN IMMEDIATE (and the heads
-  this batch has already moved); a mismatch fails that request and writes nothing of it;
-- the accepted requests' rows go in as a few multi-row INSERTs (the fast path). If one of them
+- expected versions are checked against the stream heads as of BEGIN IMMEDIATE (and the heads
+  this batch has already moved); a mismatch fails that request and writes nothing of it. The
+  heads are remembered from our own last commit while the table's last position shows nobody
+  else has written since (`_heads_now`), and read from the table otherwise;
+- the accepted requests' rows go in with one executemany (the fast path). If one of them
   hits a UNIQUE constraint (a duplicate event id, or a version someone took), the transaction
   is rolled back and redone one request at a time, each in its own SAVEPOINT, so only the
   offending requests fail (the careful path);
@@ -19,7 +21,6 @@ After each commit the writer pulls the `CommitSignal`, which wakes subscribers o
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 import json
 import queue
@@ -35,16 +36,9 @@ _INSERT = (
     "INSERT INTO events (stream_id, stream_version, event_id, event_type, data, metadata,"
     " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-# Rows per INSERT statement: one statement is one sqlite3_step, so the writer thread gives up
-# and retakes the GIL once per chunk rather than once per row (as executemany would), which
-# matters while the event loop thread is busy. 256 x 7 parameters stay far below SQLite's limit.
-_ROWS_PER_INSERT = 256
-
-
-@functools.lru_cache(maxsize=_ROWS_PER_INSERT)
-def _insert_rows(count: int) -> str:
-    return _INSERT + ", (?, ?, ?, ?, ?, ?, ?)" * (count - 1)
-
+# executemany of the one-row INSERT, not multi-row VALUES: measured at 64 rows a batch, a
+# multi-row INSERT cost ~17 us a row against ~6 us (bench/eventstore_bench.py conditions).
+_LAST_ROWID = "SELECT last_insert_rowid()"
 
 # The last position, and each stream's last event (by the (stream_id, stream_version) index and
 # the max() shortcut), in a single row: each statement and each result row is one more
@@ -56,6 +50,9 @@ _HEADS = (
     " (SELECT max(stream_version) FROM events WHERE stream_id = s.value)"
 )
 _KNOWN_IDS = "SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))"
+_LAST_POSITION = "SELECT coalesce(max(position), 0) FROM events"
+#: Streams whose heads the writer remembers between batches (the oldest written are forgotten).
+_KNOWN_STREAMS = 10_000
 
 
 class Writer:
@@ -74,6 +71,10 @@ class Writer:
         self._max_requests = max_batch_requests
         self._max_events = max_batch_events
         self._queue: queue.SimpleQueue[AppendRequest | None] = queue.SimpleQueue()
+        # Heads as of our last commit, valid only while the table's last position is still
+        # `_known_last` (nobody else, e.g. another process, has written since): see `_heads_now`.
+        self._known: dict[str, tuple[int, int]] = {}
+        self._known_last: int | None = None
         self._thread = threading.Thread(target=self._run, name="eventstore-writer", daemon=True)
 
     def start(self) -> None:
@@ -129,37 +130,60 @@ class Writer:
         connection = self._connection
         recorded_at = datetime.now(UTC).isoformat()
         try:
-            outcomes = self._write_all(batch, recorded_at)
+            outcomes, last = self._write_all(batch, recorded_at)
             settle_all(previous)
             previous = []
             connection.execute("COMMIT")  # the one fsync of the whole batch
         except Exception as error:  # disk full, lock timeout, a bug: nobody may hang
+            self._known.clear()
+            self._known_last = None
             if connection.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     connection.execute("ROLLBACK")
             reason = f"append batch not committed: {error}"
             settle_all([*previous, *((request, EventStoreError(reason)) for request in batch)])
             return []
+        self._remember(batch, outcomes, last)
         self._on_commit()
         return list(zip(batch, outcomes, strict=True))
 
-    def _write_all(self, batch: list[AppendRequest], recorded_at: str) -> list[Outcome]:
+    def _remember(
+        self, batch: list[AppendRequest], outcomes: list[Outcome], last: int | None
+    ) -> None:
+        """Keep the committed heads, so that the next batch need not look them up."""
+        known = self._known
+        if last is None:  # the careful path: start afresh next time
+            known.clear()
+            self._known_last = None
+            return
+        for request, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, AppendResult):
+                known.pop(request.stream_id, None)  # re-inserted last: forgotten last
+                known[request.stream_id] = (outcome.version, outcome.position)
+        for stream in list(itertools.islice(known, max(0, len(known) - _KNOWN_STREAMS))):
+            del known[stream]
+        self._known_last = last
+
+    def _write_all(
+        self, batch: list[AppendRequest], recorded_at: str
+    ) -> tuple[list[Outcome], int | None]:
+        """The batch's outcomes, and the last position once it is written (None: not known)."""
         connection = self._connection
         connection.execute("BEGIN IMMEDIATE")
-        base, heads = self._heads({request.stream_id for request in batch})
+        base, heads = self._heads_now({request.stream_id for request in batch})
         try:
-            outcomes = self._write_together(batch, base, dict(heads), recorded_at)
+            written = self._write_together(batch, base, dict(heads), recorded_at)
         except sqlite3.IntegrityError:
-            outcomes = None
-        if outcomes is None:
-            # A duplicate event id (rare): start again one request at a time, each in its own
-            # savepoint, so that only the offending requests fail. (No savepoint around the
-            # fast path: inside one, SQLite journals every page it changes a second time.)
-            connection.execute("ROLLBACK")
-            connection.execute("BEGIN IMMEDIATE")
-            _, heads = self._heads({request.stream_id for request in batch})
-            outcomes = self._write_one_by_one(batch, heads, recorded_at)
-        return outcomes
+            written = None
+        if written is not None:
+            return written
+        # A duplicate event id (rare): start again one request at a time, each in its own
+        # savepoint, so that only the offending requests fail. (No savepoint around the
+        # fast path: inside one, SQLite journals every page it changes a second time.)
+        connection.execute("ROLLBACK")
+        connection.execute("BEGIN IMMEDIATE")
+        _, heads = self._heads({request.stream_id for request in batch})
+        return self._write_one_by_one(batch, heads, recorded_at), None
 
     def _write_together(
         self,
@@ -167,8 +191,8 @@ class Writer:
         base: int,
         heads: dict[str, tuple[int, int]],
         recorded_at: str,
-    ) -> list[Outcome] | None:
-        """The fast path: every accepted request's rows in a few multi-row INSERTs.
+    ) -> tuple[list[Outcome], int] | None:
+        """The fast path: every accepted request's rows in one executemany.
 
         Positions are worked out from `base`, the last position when the transaction began:
         AUTOINCREMENT rowids only grow and we hold the write lock, so ours follow it one by one;
@@ -192,19 +216,18 @@ class Writer:
                 last_row[stream] = len(rows) - 1
             heads[stream] = (version, position)
             plan.append((version, last_row.get(stream), position))
-        last = base
-        for start in range(0, len(rows), _ROWS_PER_INSERT):
-            chunk = rows[start : start + _ROWS_PER_INSERT]
-            cursor = self._connection.execute(_insert_rows(len(chunk)), [*itertools.chain(*chunk)])
-            last = cursor.lastrowid or 0
-        if last != base + len(rows):
-            return None
-        return [
+        if rows:
+            self._connection.executemany(_INSERT, rows)
+            [(last,)] = self._connection.execute(_LAST_ROWID)
+            if last != base + len(rows):
+                return None
+        outcomes: list[Outcome] = [
             step
             if isinstance(step, EventStoreError)
             else AppendResult(step[0], step[2] if step[1] is None else base + step[1] + 1)
             for step in plan
         ]
+        return outcomes, base + len(rows)
 
     def _write_one_by_one(
         self, batch: list[AppendRequest], heads: dict[str, tuple[int, int]], recorded_at: str
@@ -256,6 +279,29 @@ class Writer:
 
     def _stream_head(self, stream_id: str) -> tuple[int, int]:
         return self._heads({stream_id})[1].get(stream_id, (0, 0))
+
+    def _heads_now(self, streams: set[str]) -> tuple[int, dict[str, tuple[int, int]]]:
+        """`_heads`, from memory when the table has not changed since our last commit.
+
+        Inside BEGIN IMMEDIATE we hold the write lock; positions only grow and rows are never
+        deleted, so a last position still equal to the one our last commit left means nobody
+        has written since, and the heads we remember are the table's. Only streams we do not
+        remember are looked up. (Had the memory been wrong anyway, UNIQUE(stream_id,
+        stream_version) would still refuse a version already taken.)
+        """
+        known_last = self._known_last
+        if known_last is None:  # what we remember may be stale: forget it
+            self._known.clear()
+            return self._heads(streams)
+        [(last,)] = self._connection.execute(_LAST_POSITION)
+        if last != known_last:
+            self._known.clear()
+            return self._heads(streams)
+        known = self._known
+        heads = {stream: known[stream] for stream in streams if stream in known}
+        if len(heads) < len(streams):
+            heads |= self._heads(streams - heads.keys())[1]
+        return last, heads
 
     def _heads(self, streams: set[str]) -> tuple[int, dict[str, tuple[int, int]]]:
         """The last position, and (version, last position) of each of `streams` that exists."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+import json.encoder
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,11 +25,38 @@ from .ports import (
 )
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# JSONEncoder.encode builds a new C encoder, and a dict to spot cycles, on every call: ~4.0 us
+# for an event's data and metadata against ~2.2 us for one C encoder made once, here. Without
+# that dict a cycle ends in RecursionError, which `encode_json` turns back into the ValueError
+# JSONEncoder raises. (The C encoder keeps no state between calls: safe from any thread.)
+_make_c_encoder: Callable[..., Callable[[object, int], Iterable[str]]] | None = getattr(
+    json.encoder, "c_make_encoder", None
+)  # CPython's C speed-up, not in typeshed
+_C_ENCODER = (
+    None
+    if _make_c_encoder is None
+    else _make_c_encoder(
+        None,  # markers: no cycle check
+        _ENCODER.default,
+        json.encoder.encode_basestring,  # what ensure_ascii=False picks
+        None,  # indent
+        ":",
+        ",",
+        False,  # sort_keys
+        False,  # skipkeys
+        True,  # allow_nan, as JSONEncoder's default
+    )
+)
 
 
 def encode_json(value: object) -> str:
     """Compact JSON that keeps Persian text readable (shared with the SQLite adapter)."""
-    return _ENCODER.encode(value)
+    if _C_ENCODER is None or isinstance(value, str):  # str: the C encoder wants a container
+        return _ENCODER.encode(value)
+    try:
+        return "".join(_C_ENCODER(value, 0))
+    except RecursionError as error:
+        raise ValueError("Circular reference detected (or nesting too deep)") from error
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,13 @@ _SYNCHRONOUS = {
     "EXTRA": "PRAGMA synchronous=EXTRA",
 }
 
+# Checkpoint the WAL into the database every 4000 pages (~16 MB) instead of SQLite's 1000: each
+# checkpoint writes back and fsyncs the pages changed since the last one, and a hot page (the
+# table's last leaf, the index pages) is written back once per checkpoint however often it
+# changed. Appends/s at 64 writers: ~+15% (bench/eventstore_bench.py; the raw baseline there uses
+# the same setting). Durability is the synchronous setting's alone: every commit still fsyncs.
+_WAL_AUTOCHECKPOINT = "PRAGMA wal_autocheckpoint=4000"
+
 # The UNIQUE(stream_id, stream_version) index is also the index read_stream uses.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -140,7 +147,8 @@ class SqliteEventStore:
             (e.event_id, e.event_type, encode_json(dict(e.data)), encode_json(dict(e.metadata)))
             for e in events
         ]
-        await self.open()
+        if self._writer is None:
+            await self.open()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[AppendResult] = loop.create_future()
         with self._lock:
@@ -205,6 +213,7 @@ class SqliteEventStore:
             connection = self._connect()
             try:
                 connection.execute("PRAGMA journal_mode=WAL")  # persists in the file
+                connection.execute(_WAL_AUTOCHECKPOINT)
                 connection.executescript(_SCHEMA)
             except BaseException:
                 connection.close()
@@ -241,7 +250,6 @@ class SqliteEventStore:
             timeout=self._busy_timeout,
             isolation_level=None,
             check_same_thread=False,
-            cached_statements=512,  # the multi-row INSERTs come in many sizes
         )
         connection.execute(self._synchronous)
         return connection
