@@ -1,1 +1,1 @@
-"""The query service. Its read side arrives with issue 3; nothing here is wired yet."""
+"""The query service: the read model of tickets, counters and search, and its HTTP API."""

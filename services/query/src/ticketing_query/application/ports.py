@@ -1,0 +1,117 @@
+"""The query service's ports: the read model it keeps, and the feed of events it keeps it from."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from ticketing_query.domain.counters import Counters
+from ticketing_query.domain.view import EventIn, MessageView, TicketView
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which tickets a caller may see, and from which side (API.md, Who sees what).
+
+    `customer_ids` limits the customer side (a customer: itself; a representative: its claim);
+    `departments` limits the agent side (None: every department of the brand).
+    """
+
+    brand_id: str
+    side: str  # "customer" | "agent"
+    customer_ids: frozenset[str] | None = None
+    departments: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    """The list filters of `GET /v1/tickets`; empty/None means no restriction."""
+
+    statuses: frozenset[int] = frozenset()
+    unread: bool | None = None
+    department: str | None = None
+    priority: str | None = None
+    closed: bool | None = None
+    assignee: str | None = None
+    terms: tuple[str, ...] = ()  # normalised words of `q`, each a word or a word's start
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Keyset position in the list order: last activity newest first, then ticket id descending."""
+
+    last_activity_at: datetime
+    ticket_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionBatch:
+    """What one projector step writes at once: the changed views (each with the version of the
+    last event folded in), the messages added, and the position the feed has reached."""
+
+    views: Sequence[TicketView]
+    messages: Sequence[MessageView]
+    position: int
+
+
+class ReadModel(Protocol):
+    """The tickets, their messages, their counters, and how far the history has been applied."""
+
+    async def apply(self, batch: ProjectionBatch) -> None:
+        """Save the batch and the checkpoint. A view is written only if its version is above the
+        stored one; a message only once (by id). Counters follow the views exactly. Atomic where
+        the engine has transactions; elsewhere the checkpoint is written last."""
+        ...
+
+    async def checkpoint(self) -> int:
+        """The position applied so far (0 for an empty read model)."""
+        ...
+
+    async def load(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], TicketView]:
+        """The stored views of these (brand_id, ticket_id) keys; absent ones are left out."""
+        ...
+
+    async def get(self, brand_id: str, ticket_id: str) -> TicketView | None: ...
+
+    async def by_tracking_code(self, brand_id: str, tracking_code: str) -> TicketView | None: ...
+
+    async def messages(self, brand_id: str, ticket_id: str) -> list[MessageView]:
+        """Every message of the ticket, oldest first (callers drop what their side may not see)."""
+        ...
+
+    async def list(
+        self, scope: Scope, where: TicketFilter, *, limit: int, after: Cursor | None
+    ) -> list[TicketView]:
+        """Up to `limit` tickets of the scope matching the filter, in list order, after `after`."""
+        ...
+
+    async def counters(self, scope: Scope) -> Counters:
+        """The scope's counters from its side, without reading every ticket."""
+        ...
+
+    async def reset(self) -> None:
+        """Forget everything (before a rebuild from history)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FeedBatch:
+    """Ticket events in global order, and the position the feed has looked at up to (which may
+    be past the last event, when other streams' events were skipped)."""
+
+    events: Sequence[EventIn]
+    reached: int
+
+
+class EventFeed(Protocol):
+    """Ticket events after a position, history first and then live, in batches."""
+
+    def batches(self, *, after: int, max_events: int = 1000) -> AsyncIterator[FeedBatch]: ...
+
+    async def head(self) -> int:
+        """The newest position in the source (for lag and rebuild progress)."""
+        ...

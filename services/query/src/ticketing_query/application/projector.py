@@ -1,0 +1,81 @@
+"""The projector: folds ticket events from the feed into the read model, batch by batch.
+
+At-least-once and idempotent: it resumes after the read model's checkpoint, and a view only moves
+forward by version, so events delivered again (after a crash, a redelivery, a replay) change
+nothing. Readers waiting for a position (X-Min-Position) are woken as batches land.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from ticketing_query.domain.search import tokens
+from ticketing_query.domain.view import MessageView, TicketView, fold
+
+from .ports import EventFeed, FeedBatch, ProjectionBatch, ReadModel
+
+
+class Projector:
+    def __init__(
+        self,
+        *,
+        feed: EventFeed,
+        read_model: ReadModel,
+        batch_size: int = 1000,
+        on_applied: Callable[[int, int, float], None] | None = None,
+    ) -> None:
+        self._feed = feed
+        self._read_model = read_model
+        self._batch_size = batch_size
+        self._on_applied = on_applied
+        self._applied = 0
+        self._changed = asyncio.Condition()
+
+    @property
+    def applied(self) -> int:
+        """The position applied so far, as this process knows it."""
+        return self._applied
+
+    async def run(self) -> None:
+        """Catch up from the checkpoint, then follow live events until cancelled."""
+        self._applied = await self._read_model.checkpoint()
+        async for batch in self._feed.batches(after=self._applied, max_events=self._batch_size):
+            await self.apply(batch)
+
+    async def apply(self, batch: FeedBatch) -> None:
+        """Fold one feed batch into the read model and advance the checkpoint."""
+        started = time.perf_counter()
+        keys = list(dict.fromkeys((e.brand_id, e.ticket_id) for e in batch.events))
+        views: dict[tuple[str, str], TicketView] = await self._read_model.load(keys) if keys else {}
+        changed: dict[tuple[str, str], TicketView] = {}
+        messages: list[MessageView] = []
+        for event in batch.events:
+            key = (event.brand_id, event.ticket_id)
+            result = fold(views.get(key), event, tokens)
+            if result.changed and result.view is not None:
+                views[key] = changed[key] = result.view
+            if result.message is not None:
+                messages.append(result.message)
+        position = max(batch.reached, self._applied)
+        if changed or messages or position > self._applied:
+            await self._read_model.apply(
+                ProjectionBatch(list(changed.values()), messages, position)
+            )
+        async with self._changed:
+            self._applied = position
+            self._changed.notify_all()
+        if self._on_applied is not None:
+            self._on_applied(len(batch.events), position, time.perf_counter() - started)
+
+    async def wait_for(self, position: int, timeout: float) -> bool:  # noqa: ASYNC109 - a bound, not a cancel scope
+        """Wait until `position` is applied; False if `timeout` seconds pass first."""
+        if self._applied >= position:
+            return True
+        try:
+            async with asyncio.timeout(timeout), self._changed:
+                await self._changed.wait_for(lambda: self._applied >= position)
+        except TimeoutError:
+            return False
+        return True

@@ -1,0 +1,215 @@
+"""The read model's records, and the fold that turns ticket events into them (STATES.md).
+
+Pure: a projector loads a ticket's view, folds the new events in, and saves the result. A view
+records the version of the last event folded in, so an event at or below it (a redelivery, a
+replay) changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from .status import AgentState, status_code
+
+#: Splits text into normalised search words (search.tokens).
+WordsFn = Callable[[str], Iterable[str]]
+
+CUSTOMER_SIDE = "customer"
+AGENT_SIDE = "agent"
+
+
+@dataclass(frozen=True, slots=True)
+class EventIn:
+    """One ticket event as the projector needs it (parsed from the public envelope)."""
+
+    position: int
+    brand_id: str
+    ticket_id: str
+    stream_version: int
+    event_type: str
+    occurred_at: datetime
+    actor_id: str
+    actor_role: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    brand_id: str
+    ticket_id: str
+    message_id: str
+    author_id: str
+    author_role: str
+    body: str
+    internal: bool
+    attachment_ids: tuple[str, ...]
+    created_at: datetime
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    """One ticket as both sides see it; each side reads its own half of the unread state."""
+
+    brand_id: str
+    ticket_id: str
+    tracking_code: str
+    title: str
+    department: str
+    request_type: str
+    priority: str
+    customer_id: str
+    created_at: datetime
+    last_activity_at: datetime
+    agent_state: AgentState = AgentState.NOT_SEEN
+    customer_read: bool = False
+    closed: bool = False
+    agent_unread: int = 0
+    customer_unread: int = 0
+    assignee_id: str | None = None
+    version: int = 0
+    position: int = 0
+    #: Normalised words a customer-side search may match (title, code, visible messages) and
+    #: the words of internal notes, which only the agent side may match.
+    public_words: frozenset[str] = field(default_factory=frozenset)
+    internal_words: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def code(self) -> int:
+        return status_code(self.agent_state, self.customer_read)
+
+    def unread_for(self, side: str) -> tuple[bool, int]:
+        """(is the ticket unread, how many messages are unread) from one side (API.md)."""
+        if side == CUSTOMER_SIDE:
+            return not self.customer_read, self.customer_unread
+        return self.agent_state is AgentState.NOT_SEEN, self.agent_unread
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """The result of folding one event: the new view and the message it added, if any."""
+
+    view: TicketView | None
+    message: MessageView | None = None
+    changed: bool = False
+
+
+def fold(view: TicketView | None, event: EventIn, words: WordsFn) -> Folded:
+    """Apply one event to a ticket's view; an event already folded in changes nothing."""
+    if view is not None and event.stream_version <= view.version:
+        return Folded(view)
+    if view is None:
+        if event.event_type != "TicketOpened":
+            return Folded(None)  # history that does not start with an opening is not ours
+        return _opened(event, words)
+    d = event.data
+    match event.event_type:
+        case "MessagePosted":
+            return _message_posted(view, event, words)
+        case "AgentViewed":
+            state = (
+                AgentState.REVIEWING
+                if view.agent_state is AgentState.NOT_SEEN
+                else view.agent_state
+            )
+            new = replace(view, agent_state=state, agent_unread=0)
+        case "CustomerRead":
+            new = replace(view, customer_read=True, customer_unread=0)
+        case "TicketClosed":
+            new = replace(view, closed=True, last_activity_at=event.occurred_at)
+        case "TicketReopened":
+            new = replace(view, closed=False, last_activity_at=event.occurred_at)
+        case "TicketTransferred":
+            new = replace(view, department=d["to_department"])
+        case "PriorityChanged":
+            new = replace(view, priority=d["to_priority"])
+        case "TicketAssigned":
+            new = replace(view, assignee_id=d["assignee_id"])
+        case _:
+            new = view  # an event type this projection does not know yet
+    return Folded(_moved(new, event), changed=True)
+
+
+def _moved(view: TicketView, event: EventIn) -> TicketView:
+    """The view marked as having folded in `event`."""
+    return replace(view, version=event.stream_version, position=event.position)
+
+
+def _opened(event: EventIn, words: WordsFn) -> Folded:
+    d = event.data
+    by_customer = d["opened_by_side"] == CUSTOMER_SIDE
+    view = TicketView(
+        brand_id=event.brand_id,
+        ticket_id=event.ticket_id,
+        tracking_code=d["tracking_code"],
+        title=d["title"],
+        department=d["department"],
+        request_type=d["request_type"],
+        priority=d["priority"],
+        customer_id=d["customer_id"],
+        created_at=event.occurred_at,
+        last_activity_at=event.occurred_at,
+        agent_state=AgentState.NOT_SEEN if by_customer else AgentState.ANSWERED_FOLLOWING_UP,
+        customer_read=False,
+        agent_unread=1 if by_customer else 0,
+        customer_unread=0 if by_customer else 1,
+        version=event.stream_version,
+        position=event.position,
+        public_words=frozenset([*words(d["title"]), d["tracking_code"], *words(d["body"])]),
+    )
+    message = MessageView(
+        brand_id=event.brand_id,
+        ticket_id=event.ticket_id,
+        message_id=d["message_id"],
+        author_id=event.actor_id,
+        author_role=event.actor_role,
+        body=d["body"],
+        internal=False,
+        attachment_ids=tuple(d.get("attachment_ids", ())),
+        created_at=event.occurred_at,
+        position=event.position,
+    )
+    return Folded(view, message, changed=True)
+
+
+def _message_posted(view: TicketView, event: EventIn, words: WordsFn) -> Folded:
+    d = event.data
+    body_words = frozenset(words(d["body"]))
+    if d["internal"]:
+        new = replace(view, internal_words=view.internal_words | body_words)
+    elif d["author_side"] == CUSTOMER_SIDE:
+        new = replace(
+            view,
+            agent_state=AgentState.NOT_SEEN,
+            customer_read=True,
+            agent_unread=view.agent_unread + 1,
+            customer_unread=0,
+            last_activity_at=event.occurred_at,
+            public_words=view.public_words | body_words,
+        )
+    else:
+        new = replace(
+            view,
+            agent_state=AgentState.ANSWERED_FOLLOWING_UP if d["follow_up"] else AgentState.ANSWERED,
+            customer_read=False,
+            customer_unread=view.customer_unread + 1,
+            agent_unread=0,
+            last_activity_at=event.occurred_at,
+            public_words=view.public_words | body_words,
+        )
+    message = MessageView(
+        brand_id=event.brand_id,
+        ticket_id=event.ticket_id,
+        message_id=d["message_id"],
+        author_id=event.actor_id,
+        author_role=event.actor_role,
+        body=d["body"],
+        internal=bool(d["internal"]),
+        attachment_ids=tuple(d.get("attachment_ids", ())),
+        created_at=event.occurred_at,
+        position=event.position,
+    )
+    return Folded(_moved(new, event), message, changed=True)
