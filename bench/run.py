@@ -1,0 +1,272 @@
+"""Run the benchmarks, print one table, keep every figure as JSON.
+
+`python -m bench.run` runs all of them; `python -m bench.run http` or `... eventstore` runs one.
+The figures go to `bench/results/<UTC timestamp>.json` and `bench/results/latest.json`, with the
+machine they were measured on. The exit status is 1 if a benchmark failed to run (a goal not met
+is a figure, not a failure).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+REPO = RESULTS.parents[1]
+
+#: name on the command line -> module
+BENCHES = {"eventstore": "bench.eventstore_bench", "http": "bench.http_bench"}
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    path: tuple[str, ...]
+    unit: str
+    goal: tuple[str, float] | None = None  # (">=" | "<=" | "==", threshold)
+
+    def figure(self, figures: dict[str, Any]) -> float | None:
+        value: Any = figures
+        for key in self.path:
+            if not isinstance(value, dict) or key not in value:
+                return None
+            value = value[key]
+        return float(value) if isinstance(value, int | float) else None
+
+    def met(self, value: float | None) -> bool | None:
+        if self.goal is None or value is None or math.isnan(value):
+            return None
+        op, threshold = self.goal
+        checks: dict[str, Callable[[float, float], bool]] = {
+            ">=": lambda a, b: a >= b,
+            "<=": lambda a, b: a <= b,
+            "==": lambda a, b: a == b,
+        }
+        return checks[op](value, threshold)
+
+
+ROWS: dict[str, list[Row]] = {
+    "eventstore": [
+        Row("store append, 64 writers", ("ours", "events_per_s"), "events/s"),
+        Row("store append p99", ("ours", "p99_ms"), "ms"),
+        Row("raw SQLite, batches of 100", ("raw_sqlite_batch100", "rows_per_s"), "rows/s"),
+        Row("eventsourcing lib, 64 threads", ("eventsourcing", "events_per_s"), "events/s"),
+        Row("store / raw SQLite", ("ours_vs_raw",), "x", (">=", 0.5)),
+        Row("store / eventsourcing", ("ours_vs_eventsourcing",), "x", (">=", 2.0)),
+    ],
+    "http": [
+        Row("open+reply, 64 clients", ("embedded", "requests_per_s"), "req/s"),
+        Row("open+reply p50", ("embedded", "p50_ms"), "ms"),
+        Row("open+reply p99", ("embedded", "p99_ms"), "ms"),
+        Row("open+reply errors (non-2xx)", ("embedded", "errors"), "requests", ("==", 0)),
+        Row("no-op FastAPI, 64 clients", ("noop", "requests_per_s"), "req/s"),
+        Row("no-op p50", ("noop", "p50_ms"), "ms"),
+        Row("no-op p99", ("noop", "p99_ms"), "ms"),
+        Row("server CPU, commands", ("embedded", "server_cpu_pct"), "% of a core"),
+        Row("server CPU, no-op", ("noop", "server_cpu_pct"), "% of a core"),
+        Row("commands / no-op rate", ("rate_ratio",), "x", (">=", 0.5)),
+        Row("commands / no-op p99", ("p99_ratio",), "x", ("<=", 2.0)),
+    ],
+}
+
+
+def machine() -> dict[str, Any]:
+    facts: dict[str, Any] = {
+        "nproc": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+    }
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                facts["cpu"] = line.split(":", 1)[1].strip()
+                break
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        total = meminfo.read_text().split("\n", 1)[0].split()
+        facts["mem_total_kib"] = int(total[1])
+    git = _git("rev-parse", "HEAD")
+    if git:
+        facts["git_commit"] = git
+        facts["git_dirty"] = bool(_git("status", "--porcelain"))
+    return facts
+
+
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def run_one(name: str) -> dict[str, Any]:
+    """Import and run one benchmark; never raises."""
+    module_name = BENCHES[name]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            print(f"[{name}] skipped: {module_name} is not there yet", flush=True)
+            return {"status": "skipped", "reason": f"{module_name} not found"}
+        return _failed(name, exc)
+    except Exception as exc:
+        return _failed(name, exc)
+    print(f"[{name}] running {module_name} ...", flush=True)
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    try:
+        outcome = module.run()
+        if inspect.isawaitable(outcome):
+            outcome = asyncio.run(_awaited(outcome))
+    except Exception as exc:
+        return _failed(name, exc)
+    seconds = time.perf_counter() - started
+    print(f"[{name}] done in {seconds:.1f}s", flush=True)
+    return {
+        "status": "ok",
+        "seconds": seconds,
+        # other work on the machine skews every figure: the 1-minute load before and after
+        "loadavg_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "figures": outcome,
+    }
+
+
+async def _awaited(outcome: Any) -> Any:
+    return await outcome
+
+
+def _failed(name: str, exc: BaseException) -> dict[str, Any]:
+    text = "".join(traceback.format_exception(exc))
+    print(f"[{name}] FAILED:\n{text}", file=sys.stderr, flush=True)
+    return {"status": "error", "error": repr(exc), "traceback": text}
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return "n/a"
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def table(results: dict[str, dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """The printed table and the same rows as data."""
+    rows: list[dict[str, Any]] = []
+    for name, outcome in results.items():
+        if outcome["status"] != "ok":
+            rows.append(
+                {
+                    "bench": name,
+                    "name": f"{name}: {outcome['status']}",
+                    "figure": None,
+                    "unit": "",
+                    "goal": "",
+                    "met": None,
+                }
+            )
+            continue
+        for row in ROWS.get(name, []):
+            value = row.figure(outcome["figures"])
+            goal = f"{row.goal[0]} {row.goal[1]:g}" if row.goal else ""
+            rows.append(
+                {
+                    "bench": name,
+                    "name": row.label,
+                    "figure": value,
+                    "unit": row.unit,
+                    "goal": goal,
+                    "met": row.met(value),
+                }
+            )
+    header = ("name", "figure", "unit", "goal", "met?")
+    cells = [
+        (
+            r["name"],
+            _fmt(r["figure"]) if r["figure"] is not None or r["unit"] else "",
+            r["unit"],
+            r["goal"],
+            {True: "yes", False: "NO", None: ""}[r["met"]] if r["goal"] else "",
+        )
+        for r in rows
+    ]
+    widths = [max(len(str(c[i])) for c in [header, *cells]) for i in range(len(header))]
+    lines = []
+    for i, cell in enumerate([header, *cells]):
+        lines.append(
+            "  ".join(
+                str(c).rjust(w) if j == 1 else str(c).ljust(w)
+                for j, (c, w) in enumerate(zip(cell, widths, strict=True))
+            ).rstrip()
+        )
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines), rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = list(sys.argv[1:] if argv is None else argv) or list(BENCHES)
+    unknown = [n for n in names if n not in BENCHES]
+    if unknown:
+        print(f"unknown benchmark(s) {unknown}; choose from {list(BENCHES)}", file=sys.stderr)
+        return 2
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(
+            f"warning: the 1-minute load average is {load:.2f} before starting;"
+            " other work on the machine skews the figures",
+            flush=True,
+        )
+    started_at = datetime.now(UTC)
+    results = {name: run_one(name) for name in names}
+    text, rows = table(results)
+    print()
+    print(text)
+    report = {
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["python -m bench.run", *names]),
+        "machine": machine(),
+        "table": rows,
+        "benches": results,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
+    payload = json.dumps(report, indent=2, ensure_ascii=False, allow_nan=True) + "\n"
+    (RESULTS / f"{stamp}.json").write_text(payload, encoding="utf-8")
+    (RESULTS / "latest.json").write_text(payload, encoding="utf-8")
+    print(f"\nfigures: {RESULTS / f'{stamp}.json'} (and latest.json)")
+    return 1 if any(r["status"] == "error" for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
