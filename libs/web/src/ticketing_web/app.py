@@ -29,7 +29,13 @@ def build_app(
     body_limit_exempt: Sequence[str] = (),
 ) -> FastAPI:
     """A FastAPI app with the cross-cutting pieces installed; routers are added by the caller."""
-    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version=version,
+        lifespan=lifespan,
+        # Metrics go to Prometheus (/metrics); FastAPI's OpenTelemetry hooks cost every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     metrics = Metrics(service)
     app.state.token_verifier = token_verifier
     app.state.metrics = metrics

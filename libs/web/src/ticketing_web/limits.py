@@ -1,4 +1,9 @@
-"""Request body size limit as plain ASGI middleware, enforced while the body streams in."""
+"""Request body size limit as plain ASGI middleware, enforced while the body streams in.
+
+FastAPI's own `max_body_size` (Starlette's RequestBodyLimitMiddleware) answers a too-large
+declared Content-Length with a plain-text 413 before any exception handler runs; every error
+here must be problem+json, hence this small middleware.
+"""
 
 from __future__ import annotations
 

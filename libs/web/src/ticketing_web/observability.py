@@ -6,11 +6,12 @@ import logging
 import re
 import sys
 import time
-import uuid
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .ids import new_hex_id
 
 CORRELATION_HEADER = "x-correlation-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -68,7 +69,7 @@ class RequestContext:
             return
         headers = dict(scope.get("headers") or [])
         given = headers.get(CORRELATION_HEADER.encode(), b"").decode("latin-1")
-        correlation_id = given if _SAFE_ID.match(given) else uuid.uuid4().hex
+        correlation_id = given if _SAFE_ID.match(given) else new_hex_id()
         scope.setdefault("state", {})["correlation_id"] = correlation_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(correlation_id=correlation_id)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
 from ticketing_eventstore.ports import EventStore
+from ticketing_web.ids import new_hex_id, random_digits
 
 from .adapters.attachments_unavailable import NoAttachments
 from .adapters.catalog_config import ConfiguredCatalogs
@@ -22,15 +21,6 @@ from .settings import TicketsSettings
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def new_hex_id() -> str:
-    return uuid.uuid4().hex
-
-
-def random_digits(length: int) -> str:
-    first = str(secrets.randbelow(9) + 1)
-    return first + "".join(str(secrets.randbelow(10)) for _ in range(length - 1))
 
 
 @dataclass

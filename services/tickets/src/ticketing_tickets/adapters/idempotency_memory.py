@@ -36,7 +36,8 @@ class InMemoryIdempotencyStore:
         self._records[key] = (response.request_hash, now, response)
 
     async def release(self, key: str) -> None:
-        self._records.pop(key, None)
+        if (record := self._records.get(key)) is not None and record[2] is None:  # claims only
+            del self._records[key]
 
     async def close(self) -> None:
         self._records.clear()

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from ticketing_contracts.stored import envelope_metadata as stored_metadata
 from ticketing_contracts.upcasting import upcast
 from ticketing_eventstore.ports import NewEvent, RecordedEvent
 
@@ -61,14 +62,15 @@ def to_new_events(
 
 def envelope_metadata(caller: Caller, occurred_at: datetime) -> dict[str, Any]:
     """The envelope fields the store keeps beside each event (DESIGN.md, Event envelope)."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "occurred_at": occurred_at.isoformat(),
-        "brand_id": caller.brand_id,
-        "actor": {"id": caller.actor.id, "role": caller.actor.role.value},
-        "correlation_id": caller.correlation_id,
-        "causation_id": caller.causation_id,
-    }
+    return stored_metadata(
+        schema_version=SCHEMA_VERSION,
+        occurred_at=occurred_at,
+        brand_id=caller.brand_id,
+        actor_id=caller.actor.id,
+        actor_role=caller.actor.role.value,
+        correlation_id=caller.correlation_id,
+        causation_id=caller.causation_id,
+    )
 
 
 def from_recorded(record: RecordedEvent) -> TicketEvent:
@@ -95,23 +97,3 @@ def as_event_id(hex_id: str) -> str:
     """Event ids are UUID strings in the envelope (KurrentDB requires UUIDs)."""
     h = hex_id.replace("-", "")
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def public_envelope(record: RecordedEvent) -> dict[str, Any]:
-    """The public envelope of a stored event (DESIGN.md), upcast to the current schema."""
-    meta = record.metadata
-    version, data = upcast(record.event_type, int(meta.get("schema_version", 1)), dict(record.data))
-    return {
-        "event_id": record.event_id,
-        "event_type": record.event_type,
-        "schema_version": version,
-        "stream_id": record.stream_id,
-        "stream_version": record.stream_version,
-        "position": record.position,
-        "occurred_at": meta.get("occurred_at", record.recorded_at.isoformat()),
-        "brand_id": meta.get("brand_id"),
-        "actor": meta.get("actor"),
-        "correlation_id": meta.get("correlation_id"),
-        "causation_id": meta.get("causation_id"),
-        "data": data,
-    }

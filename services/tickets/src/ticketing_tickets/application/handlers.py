@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ticketing_contracts.topics import ticket_stream_id
 from ticketing_contracts.tracking_code import make_tracking_code
-from ticketing_eventstore.ports import NO_STREAM, EventStore, NewEvent, RecordedEvent
+from ticketing_eventstore.ports import NO_STREAM, EventStore, NewEvent
 from ticketing_eventstore.ports import WrongExpectedVersion as StoreConflict
 
 from ticketing_tickets.domain import Ticket, TicketNotFound, ValidationFailed
@@ -60,12 +61,31 @@ def tracking_stream_id(brand_id: str, code: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Loaded:
-    ticket: Ticket
-    records: list[RecordedEvent]
+    """A ticket and the global position of its stream's last event."""
 
-    @property
-    def position(self) -> int:
-        return self.records[-1].position if self.records else 0
+    ticket: Ticket
+    position: int
+
+
+class RecentTickets:
+    """The tickets this process wrote last, so the next command on one skips reading its stream.
+
+    Safe across processes: every append names the version it decided on, so if another process
+    wrote meanwhile the store refuses it and the handler reloads. Entries are taken out while a
+    command runs (a failed decision cannot leave a half-changed ticket behind) and put back after.
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._items: OrderedDict[str, _Loaded] = OrderedDict()
+
+    def take(self, stream: str) -> _Loaded | None:
+        return self._items.pop(stream, None)
+
+    def put(self, stream: str, loaded: _Loaded) -> None:
+        self._items[stream] = loaded
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
 
 
 class TicketHandlers:
@@ -88,6 +108,7 @@ class TicketHandlers:
         self._new_id = new_id
         self._random_digits = random_digits
         self._locks = KeyedLocks()
+        self._recent = RecentTickets()
 
     # -- open --------------------------------------------------------------------------------
 
@@ -97,6 +118,9 @@ class TicketHandlers:
         ticket_id = cmd.ticket_id or self._new_id()
         stream = ticket_stream_id(caller.brand_id, ticket_id)
         async with self._locks.hold(stream):
+            if cmd.ticket_id is not None and await self._store.read_stream(stream):
+                # A retry of a keyed request whose first try got as far as the append.
+                return await self._replayed_open(caller, ticket_id)
             for attempt in range(TRACKING_CODE_ATTEMPTS):
                 # Codes grow by two digits after repeated collisions, so a full brand still works.
                 length = TRACKING_CODE_RANDOM_DIGITS + 2 * (attempt // 4)
@@ -112,6 +136,7 @@ class TicketHandlers:
                 )
             except StoreConflict:
                 return await self._replayed_open(caller, ticket_id)
+            self._remember(stream, ticket, result.version, result.position)
         return Opened(ticket_id, code, result.version, result.position)
 
     def _decide_open(self, caller: Caller, cmd: OpenTicket, ticket_id: str, code: str) -> Ticket:
@@ -147,8 +172,7 @@ class TicketHandlers:
 
     async def _replayed_open(self, caller: Caller, ticket_id: str) -> Opened:
         """The stream already exists: only a retry of the same request reuses a ticket id."""
-        loaded = await self._load(caller.brand_id, ticket_id)
-        first = loaded.records[0]
+        first = (await self._store.read_stream(ticket_stream_id(caller.brand_id, ticket_id)))[0]
         opened = from_recorded(first)
         if not isinstance(opened, TicketOpened) or first.metadata["actor"]["id"] != caller.actor.id:
             raise TooMuchContention("ticket id already taken")
@@ -219,7 +243,10 @@ class TicketHandlers:
         stream = ticket_stream_id(caller.brand_id, ticket_id)
         async with self._locks.hold(stream):
             for attempt in range(MAX_ATTEMPTS):
-                loaded = await self._load(caller.brand_id, ticket_id)
+                # The first try may decide on the ticket as this process last wrote it; If-Match
+                # compares with what the store holds, so it always reads.
+                cached = self._recent.take(stream) if attempt == 0 and if_match is None else None
+                loaded = cached or await self._load(caller.brand_id, ticket_id)
                 ticket = loaded.ticket
                 if not ticket.exists or not ticket.visible_to(caller.actor):
                     raise TicketNotFound(ticket_id)
@@ -227,6 +254,11 @@ class TicketHandlers:
                     raise PreconditionFailed(ticket.version)
                 decide(ticket)
                 if not ticket.pending:
+                    if cached is not None:
+                        # Nothing to write: answer with the store's version, not our memory's.
+                        self._recent.put(stream, cached)
+                        continue
+                    self._recent.put(stream, loaded)
                     return Written(ticket.version, loaded.position)
                 try:
                     result = await self._store.append(
@@ -238,13 +270,20 @@ class TicketHandlers:
                     # Another process wrote first: back off a little, reload, decide again.
                     await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
                     continue
+                self._remember(stream, ticket, result.version, result.position)
                 return Written(result.version, result.position)
         raise TooMuchContention(f"gave up on ticket {ticket_id} after {MAX_ATTEMPTS} attempts")
+
+    def _remember(self, stream: str, ticket: Ticket, version: int, position: int) -> None:
+        """Keep the ticket as just written, for the next command on it."""
+        ticket.version = version
+        ticket.pending.clear()
+        self._recent.put(stream, _Loaded(ticket, position))
 
     async def _load(self, brand_id: str, ticket_id: str) -> _Loaded:
         records = await self._store.read_stream(ticket_stream_id(brand_id, ticket_id))
         ticket = Ticket.rehydrate(ticket_id, (from_recorded(r) for r in records))
-        return _Loaded(ticket, records)
+        return _Loaded(ticket, records[-1].position if records else 0)
 
     def _new_events(self, caller: Caller, ticket: Ticket) -> list[NewEvent]:
         return to_new_events(

@@ -10,10 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from ticketing_contracts.stored import envelope_from_stored
 from ticketing_contracts.topics import brand_stream_prefix
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app, problem
 
-from ticketing_tickets.application.codec import public_envelope
 from ticketing_tickets.application.commands import (
     Caller,
     ChangeTicket,
@@ -253,39 +253,44 @@ async def events(
         after=after, limit=limit, stream_prefix=brand_stream_prefix(identity.brand)
     )
     lines = "".join(
-        json.dumps(public_envelope(r), ensure_ascii=False, separators=(",", ":")) + "\n"
+        json.dumps(envelope_from_stored(r), ensure_ascii=False, separators=(",", ":")) + "\n"
         for r in records
     )
     return Response(lines, media_type="application/x-ndjson")
 
 
+def attach(app: FastAPI, service: TicketsService) -> None:
+    """Serve the tickets routes from `app` (its own, or the embedded process's shared one)."""
+    app.state.tickets = service
+    app.include_router(router)
+
+
+async def is_ready(service: TicketsService) -> bool:
+    try:
+        await service.store.head_position()
+    except Exception:  # any failure means not ready
+        return False
+    return True
+
+
 def create_app(service: TicketsService, *, verifier: TokenVerifier | None = None) -> FastAPI:
-    """The tickets service as an ASGI app; the service's stores close with the app."""
-    settings = service.settings
+    """The tickets service alone as an ASGI app; its stores close with the app."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         await service.close()
 
-    async def ready() -> bool:
-        try:
-            await service.store.head_position()
-        except Exception:  # any failure means not ready
-            return False
-        return True
-
     app = build_app(
         title="Ticketing: tickets (commands)",
         service="tickets",
         version="1",
-        token_verifier=verifier or verifier_from(settings),
-        max_body_bytes=settings.max_body_bytes,
-        readiness=ready,
+        token_verifier=verifier or verifier_from(service.settings),
+        max_body_bytes=service.settings.max_body_bytes,
+        readiness=lambda: is_ready(service),
         lifespan=lifespan,
     )
-    app.state.tickets = service
-    app.include_router(router)
+    attach(app, service)
     return app
 
 
