@@ -9,15 +9,17 @@ SQLite adapter (a set, a datetime) fails here too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import json.encoder
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .ports import (
     AppendResult,
     DuplicateEventId,
+    EventBatch,
     EventStoreClosed,
     NewEvent,
     RecordedEvent,
@@ -165,13 +167,24 @@ class InMemoryEventStore:
         self, *, after: int = 0, stream_prefix: str | None = None
     ) -> AsyncIterator[RecordedEvent]:
         """History after `after`, then live events, until the store closes."""
+        batches = self.subscribe_batches(after=after, stream_prefix=stream_prefix)
+        async with contextlib.aclosing(batches):
+            async for batch in batches:
+                for event in batch.events:
+                    yield event
+
+    async def subscribe_batches(
+        self, *, after: int = 0, stream_prefix: str | None = None, limit: int = 1000
+    ) -> AsyncGenerator[EventBatch, None]:
+        """`subscribe` a batch at a time, with the position reached (see the port)."""
         cursor = after
         while not self._closed:
             appended = self._appended
-            events, cursor = self._scan(cursor, 1000, stream_prefix)
-            for event in events:
-                yield event
-            if not events:
+            events, reached = self._scan(cursor, limit, stream_prefix)
+            if events or reached > cursor:
+                cursor = reached
+                yield EventBatch(events, reached)
+            if len(events) < limit:
                 await appended.wait()
 
     async def close(self) -> None:

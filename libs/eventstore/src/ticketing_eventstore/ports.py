@@ -49,6 +49,18 @@ class AppendResult:
     position: int
 
 
+@dataclass(frozen=True, slots=True)
+class EventBatch:
+    """Events of a batch subscription, and the position the store has been looked at up to.
+
+    `reached` may be past the last event (events of other streams were skipped, or there were
+    none): a consumer resuming after `reached` misses nothing it asked for.
+    """
+
+    events: list[RecordedEvent]
+    reached: int
+
+
 class EventStoreError(Exception):
     """Base of the errors an adapter raises on purpose."""
 
@@ -114,6 +126,15 @@ class EventStore(Protocol):
     ) -> AsyncIterator[RecordedEvent]:
         """Catch-up subscription: every event after `after`, then live events as they commit,
         in global order, forever (until the consumer stops iterating or the store closes)."""
+        ...
+
+    def subscribe_batches(
+        self, *, after: int = 0, stream_prefix: str | None = None, limit: int = 1000
+    ) -> AsyncIterator[EventBatch]:
+        """Like `subscribe`, a batch at a time: each batch holds what is available at once (up
+        to `limit` events; the wait is only for the first), in global order, with the position
+        reached. A batch may be empty when only other streams' events were passed over; none is
+        yielded while nothing new has committed."""
         ...
 
     async def close(self) -> None:

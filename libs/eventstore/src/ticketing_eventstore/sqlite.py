@@ -21,12 +21,13 @@ Reads run on a small pool of reader threads, one connection each, never on the e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
@@ -34,7 +35,7 @@ from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 from ._handoff import AppendRequest, CommitSignal
 from ._sqlite_writer import Writer
 from .memory import encode_json
-from .ports import AppendResult, EventStoreClosed, NewEvent, RecordedEvent
+from .ports import AppendResult, EventBatch, EventStoreClosed, NewEvent, RecordedEvent
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -182,17 +183,28 @@ class SqliteEventStore:
         Woken within about a millisecond by this process's commits; other processes' commits
         on the same file are noticed by polling every `poll_interval` seconds.
         """
+        batches = self.subscribe_batches(after=after, stream_prefix=stream_prefix, limit=batch_size)
+        async with contextlib.aclosing(batches):
+            async for batch in batches:
+                for event in batch.events:
+                    yield event
+
+    async def subscribe_batches(
+        self, *, after: int = 0, stream_prefix: str | None = None, limit: int = 1000
+    ) -> AsyncGenerator[EventBatch, None]:
+        """`subscribe` a batch at a time, with the position reached (see the port)."""
         cursor = after
         while not self._closed:
             # Read the generation before the batch, so a commit landing during it is not missed.
             generation = self._signal.generation
             try:
-                events, cursor = await self._read(_scan, cursor, batch_size, stream_prefix)
+                events, reached = await self._read(_scan, cursor, limit, stream_prefix)
             except EventStoreClosed:
                 return
-            for event in events:
-                yield event
-            if len(events) < batch_size:
+            if events or reached > cursor:
+                cursor = reached
+                yield EventBatch(events, reached)
+            if len(events) < limit:  # caught up with the head: wait for the next commit
                 await self._signal.wait(generation, self._poll_interval)
 
     async def close(self) -> None:
