@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from ticketing_eventstore import (
     DuplicateEventId,
+    EventBatch,
     EventStore,
     EventStoreClosed,
     NewEvent,
@@ -423,3 +424,87 @@ async def test_a_reopened_store_keeps_every_event(adapter: Adapter, tmp_path: Pa
         assert (result.version, result.position) == (3, head + 1)
     finally:
         await second.close()
+
+
+# -- batch subscriptions ---------------------------------------------------------------------
+
+
+async def next_batch(batches: AsyncIterator[EventBatch]) -> EventBatch:
+    async with asyncio.timeout(5):
+        return await anext(batches)
+
+
+async def test_a_batch_subscription_splits_history_at_the_limit_in_global_order(
+    store: EventStore,
+) -> None:
+    ours = brand()
+    head = await store.head_position()
+    stream = ticket_stream(ours)
+    await store.append(
+        stream, [opened(), *(posted(f"پیام {n}") for n in range(4))], expected_version=0
+    )
+    batches = store.subscribe_batches(after=head, stream_prefix=f"ticket-{ours}-", limit=2)
+    async with aclosing(batches):  # type: ignore[type-var]
+        first, second, third = [await next_batch(batches) for _ in range(3)]
+    assert [len(b.events) for b in (first, second, third)] == [2, 2, 1]
+    versions = [e.stream_version for b in (first, second, third) for e in b.events]
+    assert versions == [1, 2, 3, 4, 5]
+    assert first.reached == first.events[-1].position
+    assert third.reached >= third.events[-1].position
+
+
+async def test_a_batch_subscription_reaches_past_the_events_of_other_streams(
+    store: EventStore,
+) -> None:
+    ours, theirs = brand(), brand()
+    head = await store.head_position()
+    await store.append(ticket_stream(ours), [opened()], expected_version=0)
+    await store.append(ticket_stream(theirs), [opened(), posted()], expected_version=0)
+    batches = store.subscribe_batches(after=head, stream_prefix=f"ticket-{ours}-")
+    async with aclosing(batches):  # type: ignore[type-var]
+        batch = await next_batch(batches)
+        assert [e.stream_id.split("-")[1] for e in batch.events] == [ours]
+        assert batch.reached == await store.head_position()
+        # Only other streams commit: an empty batch says how far the store was looked at.
+        waiting = asyncio.create_task(next_batch(batches))
+        await asyncio.sleep(0.02)
+        result = await store.append(ticket_stream(theirs), [opened()], expected_version=0)
+        skipped = await waiting
+    assert skipped.events == []
+    assert skipped.reached == result.position
+
+
+async def test_a_live_batch_comes_at_once_without_waiting_to_fill(store: EventStore) -> None:
+    stream = ticket_stream()
+    await store.append(stream, [opened()], expected_version=0)
+    head = await store.head_position()
+    batches = store.subscribe_batches(after=head, limit=1000)
+    async with aclosing(batches):  # type: ignore[type-var]
+        waiting = asyncio.create_task(next_batch(batches))
+        await asyncio.sleep(0.02)
+        result = await store.append(stream, [posted(), posted()], expected_version=1)
+        committed = time.perf_counter()
+        batch = await waiting
+        latency = time.perf_counter() - committed
+    assert [e.stream_version for e in batch.events] == [2, 3]
+    assert batch.reached == result.position
+    assert latency < 0.1
+
+
+async def test_closing_the_store_ends_its_batch_subscriptions(
+    adapter: Adapter, tmp_path: Path
+) -> None:
+    store = adapter.make(tmp_path)
+    await store.append(ticket_stream(), [opened()], expected_version=0)
+    head = await store.head_position()
+    seen = []
+
+    async def consume() -> None:
+        async for batch in store.subscribe_batches(after=head):
+            seen.append(batch)
+
+    consumer = asyncio.create_task(consume())
+    await asyncio.sleep(0.05)
+    await store.close()
+    await asyncio.wait_for(consumer, timeout=2)
+    assert seen == []

@@ -8,7 +8,9 @@ digits are the same; Latin letters are case-folded.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from functools import cache
 
 _FOLD = str.maketrans(
     {
@@ -41,8 +43,15 @@ def normalize(text: str) -> str:
     """Fold `text` so that spellings a Persian reader treats as the same compare equal."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
     # Marks (harakat, hamza above, the accents of Latin letters) are dropped after decomposing.
-    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    kept = decomposed.translate(_marks())
     return unicodedata.normalize("NFC", kept).translate(_FOLD).casefold()
+
+
+@cache
+def _marks() -> dict[int, None]:
+    """A translate table deleting every combining mark: one C loop over the text instead of a
+    Python test per character (a third of the fold's time). Built on first use (~60 ms)."""
+    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c))}
 
 
 def tokens(text: str) -> list[str]:

@@ -106,6 +106,7 @@ def fold(view: TicketView | None, event: EventIn, words: WordsFn) -> Folded:
             return Folded(None)  # history that does not start with an opening is not ours
         return _opened(event, words)
     d = event.data
+    v, at = event.stream_version, event.position
     match event.event_type:
         case "MessagePosted":
             return _message_posted(view, event, words)
@@ -115,22 +116,28 @@ def fold(view: TicketView | None, event: EventIn, words: WordsFn) -> Folded:
                 if view.agent_state is AgentState.NOT_SEEN
                 else view.agent_state
             )
-            new = replace(view, agent_state=state, agent_unread=0)
+            new = replace(view, agent_state=state, agent_unread=0, version=v, position=at)
         case "CustomerRead":
-            new = replace(view, customer_read=True, customer_unread=0)
+            new = replace(view, customer_read=True, customer_unread=0, version=v, position=at)
         case "TicketClosed":
-            new = replace(view, closed=True, last_activity_at=event.occurred_at)
+            new = replace(
+                view, closed=True, last_activity_at=event.occurred_at, version=v, position=at
+            )
         case "TicketReopened":
-            new = replace(view, closed=False, last_activity_at=event.occurred_at)
+            new = replace(
+                view, closed=False, last_activity_at=event.occurred_at, version=v, position=at
+            )
         case "TicketTransferred":
-            new = replace(view, department=d["to_department"])
+            new = replace(view, department=d["to_department"], version=v, position=at)
         case "PriorityChanged":
-            new = replace(view, priority=d["to_priority"])
+            new = replace(view, priority=d["to_priority"], version=v, position=at)
         case "TicketAssigned":
-            new = replace(view, assignee_id=d["assignee_id"])
+            new = replace(view, assignee_id=d["assignee_id"], version=v, position=at)
         case _:
-            new = view  # an event type this projection does not know yet
-    return Folded(_moved(new, event), changed=True)
+            new = _moved(view, event)  # an event type this projection does not know yet
+    # One `replace` per event, the new version and position included: each call copies all
+    # twenty fields, and the fold spent half its time in a second one.
+    return Folded(new, changed=True)
 
 
 def _moved(view: TicketView, event: EventIn) -> TicketView:
@@ -178,8 +185,9 @@ def _opened(event: EventIn, words: WordsFn) -> Folded:
 def _message_posted(view: TicketView, event: EventIn, words: WordsFn) -> Folded:
     d = event.data
     body_words = frozenset(words(d["body"]))
+    v, at = event.stream_version, event.position
     if d["internal"]:
-        new = replace(view, internal_words=view.internal_words | body_words)
+        new = replace(view, internal_words=view.internal_words | body_words, version=v, position=at)
     elif d["author_side"] == CUSTOMER_SIDE:
         new = replace(
             view,
@@ -189,6 +197,8 @@ def _message_posted(view: TicketView, event: EventIn, words: WordsFn) -> Folded:
             customer_unread=0,
             last_activity_at=event.occurred_at,
             public_words=view.public_words | body_words,
+            version=v,
+            position=at,
         )
     else:
         new = replace(
@@ -199,6 +209,8 @@ def _message_posted(view: TicketView, event: EventIn, words: WordsFn) -> Folded:
             agent_unread=0,
             last_activity_at=event.occurred_at,
             public_words=view.public_words | body_words,
+            version=v,
+            position=at,
         )
     message = MessageView(
         brand_id=event.brand_id,
@@ -212,4 +224,4 @@ def _message_posted(view: TicketView, event: EventIn, words: WordsFn) -> Folded:
         created_at=event.occurred_at,
         position=event.position,
     )
-    return Folded(_moved(new, event), message, changed=True)
+    return Folded(new, message, changed=True)

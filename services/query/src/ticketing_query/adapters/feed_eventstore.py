@@ -1,0 +1,109 @@
+"""StoreFeed: the event feed of the embedded mode, read straight from the event store.
+
+Built on the store's batch subscription: each batch is whatever had committed when it was read
+(up to `max_events`; nothing waits to fill a batch), then live batches as commits land. Records
+become public envelopes (`envelope_from_stored`, which upcasts) and then the projector's
+`EventIn`. A record that cannot be read as a ticket event (a stream id that is not a ticket's,
+a brand that differs from its stream's, missing fields, an unknown schema version) is logged and
+skipped, never raised: one bad event must not stop the read model. `reached` still moves past it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import structlog
+from ticketing_contracts import EVENT_MODELS
+from ticketing_contracts.stored import StoredEvent, envelope_from_stored
+from ticketing_contracts.topics import TICKET_STREAM_CATEGORY, parse_ticket_stream_id
+from ticketing_eventstore.ports import EventStore
+
+from ticketing_query.application.ports import FeedBatch
+from ticketing_query.domain.view import EventIn
+
+_log = structlog.get_logger("ticketing.query.feed")
+
+
+class StoreFeed:
+    """`EventFeed` over an event store's ticket streams (`ticket-…`; other streams skipped)."""
+
+    def __init__(self, store: EventStore, *, stream_prefix: str = f"{TICKET_STREAM_CATEGORY}-"):
+        self._store = store
+        self._prefix = stream_prefix
+
+    async def batches(self, *, after: int, max_events: int = 1000) -> AsyncIterator[FeedBatch]:
+        """History after `after` in batches of up to `max_events`, then live batches, forever."""
+        subscription = self._store.subscribe_batches(
+            after=after, stream_prefix=self._prefix, limit=max_events
+        )
+        try:
+            async for batch in subscription:
+                events = [event for record in batch.events if (event := to_event_in(record))]
+                yield FeedBatch(events, batch.reached)
+        finally:  # end the store's subscription now, not when the garbage collector gets to it
+            close = getattr(subscription, "aclose", None)
+            if close is not None:
+                await close()
+
+    async def head(self) -> int:
+        return await self._store.head_position()
+
+
+def to_event_in(record: StoredEvent) -> EventIn | None:
+    """The projector's view of a stored ticket event; None (logged) if it is not a good one."""
+    parsed = parse_ticket_stream_id(record.stream_id)
+    if parsed is None:
+        _skipped(record, "not a ticket stream")
+        return None
+    brand_id, ticket_id = parsed
+    try:
+        envelope = envelope_from_stored(record)
+        if envelope["brand_id"] != brand_id:
+            _skipped(record, f"envelope brand {envelope['brand_id']!r} is not the stream's")
+            return None
+        data: dict[str, Any] = envelope["data"]
+        missing = _required_fields(record.event_type) - data.keys()
+        if missing:
+            _skipped(record, f"data lacks {sorted(missing)}")
+            return None
+        actor = envelope["actor"]
+        occurred_at = datetime.fromisoformat(envelope["occurred_at"])
+        if occurred_at.tzinfo is None:
+            _skipped(record, "occurred_at has no time zone")
+            return None
+        return EventIn(
+            position=record.position,
+            brand_id=brand_id,
+            ticket_id=ticket_id,
+            stream_version=record.stream_version,
+            event_type=record.event_type,
+            occurred_at=occurred_at,
+            actor_id=str(actor["id"]),
+            actor_role=str(actor["role"]),
+            data=data,
+        )
+    except Exception as error:  # any malformed record: skip it, keep the projector going
+        _skipped(record, f"{type(error).__name__}: {error}")
+        return None
+
+
+@cache
+def _required_fields(event_type: str) -> frozenset[str]:
+    """The data fields the current contract of `event_type` requires (none if unknown)."""
+    model = EVENT_MODELS.get(event_type)
+    if model is None:
+        return frozenset()
+    return frozenset(name for name, info in model.model_fields.items() if info.is_required())
+
+
+def _skipped(record: StoredEvent, reason: str) -> None:
+    _log.warning(
+        "event_skipped",
+        position=record.position,
+        stream_id=record.stream_id,
+        event_type=record.event_type,
+        reason=reason,
+    )

@@ -1,0 +1,215 @@
+"""SqliteReadModel: the read model of the embedded mode, one SQLite file (`<data_dir>/query.db`).
+
+Durability: WAL with `synchronous=NORMAL`. A power loss may take the last few committed
+batches with it, but never half of one: the checkpoint is written in the same transaction as
+the views, messages and counters it covers, so the file is always a consistent state as of its
+checkpoint, and the projector resumes from there and applies the lost batches again. Everything
+here can be rebuilt from the event store anyway (`application.rebuild`), so the fsync per batch
+that FULL would cost buys nothing.
+
+Threads: every write runs on one writer thread with its own connection (one transaction at a
+time, in order); reads run on a small pool of reader threads, one connection each, which WAL
+lets read while the writer writes. Nothing touches SQLite on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Concatenate, ParamSpec, Self, TypeVar
+
+from ticketing_query.application.ports import Cursor, ProjectionBatch, Scope, TicketFilter
+from ticketing_query.domain.counters import Counters
+from ticketing_query.domain.view import MessageView, TicketView
+
+from . import readmodel_sqlite_queries as queries
+from .readmodel_sqlite_schema import SCHEMA, SCHEMA_VERSION, TABLES
+from .readmodel_sqlite_writes import apply_batch
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Key = tuple[str, str]
+
+
+class ReadModelClosed(Exception):
+    """The read model was closed; it serves and applies nothing more."""
+
+
+class SqliteReadModel:
+    """The read model in one SQLite file. Construction does no IO; `open()` or the first call
+    creates the file and its tables."""
+
+    def __init__(self, path: str | os.PathLike[str], *, readers: int = 2) -> None:
+        self._path = os.fspath(path)
+        self._reader_count = readers
+        self._lock = threading.Lock()
+        self._opened = False
+        self._closed = False
+        self._writer: ThreadPoolExecutor | None = None
+        self._readers: ThreadPoolExecutor | None = None
+        self._write_connection: sqlite3.Connection | None = None
+        self._reader_local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+
+    async def open(self) -> Self:
+        """Create the file and tables if needed (idempotent)."""
+        if not self._opened:
+            await asyncio.to_thread(self._open_sync)
+        return self
+
+    async def apply(self, batch: ProjectionBatch) -> None:
+        """Views (newer versions only), messages (once), counters, checkpoint: one transaction."""
+        await self._write(apply_batch, batch)
+
+    async def checkpoint(self) -> int:
+        return await self._read(queries.checkpoint)
+
+    async def load(self, keys: Sequence[Key]) -> dict[Key, TicketView]:
+        if not keys:
+            return {}
+        return await self._read(queries.load, keys)
+
+    async def get(self, brand_id: str, ticket_id: str) -> TicketView | None:
+        return await self._read(queries.get, brand_id, ticket_id)
+
+    async def by_tracking_code(self, brand_id: str, tracking_code: str) -> TicketView | None:
+        return await self._read(queries.by_tracking_code, brand_id, tracking_code)
+
+    async def messages(self, brand_id: str, ticket_id: str) -> list[MessageView]:
+        return await self._read(queries.messages, brand_id, ticket_id)
+
+    async def list(
+        self, scope: Scope, where: TicketFilter, *, limit: int, after: Cursor | None
+    ) -> list[TicketView]:
+        return await self._read(queries.tickets, scope, where, limit, after)
+
+    async def counters(self, scope: Scope) -> Counters:
+        return await self._read(queries.counters, scope)
+
+    async def reset(self) -> None:
+        """Drop every table and create them empty, in one transaction."""
+        await self._write(_recreate)
+
+    async def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        await asyncio.to_thread(self._close_sync)
+
+    # -- threads and connections -------------------------------------------------------------
+
+    def _open_sync(self) -> None:
+        with self._lock:
+            if self._closed:
+                raise ReadModelClosed("the read model is closed")
+            if self._opened:
+                return
+            connection = self._connect()
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                if connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    _recreate(connection)  # new file, or tables of another shape: rebuild
+            except BaseException:
+                connection.close()
+                raise
+            self._write_connection = connection
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="readmodel-write")
+            self._readers = ThreadPoolExecutor(
+                self._reader_count, thread_name_prefix="readmodel-read"
+            )
+            self._opened = True
+
+    def _close_sync(self) -> None:
+        with self._lock:
+            pools = [self._writer, self._readers]
+        for pool in pools:
+            if pool is not None:
+                pool.shutdown(wait=True)
+        with self._lock:
+            for connection in [self._write_connection, *self._connections]:
+                if connection is not None:
+                    connection.close()
+            self._connections.clear()
+            self._write_connection = None
+
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: transactions are ours (BEGIN IMMEDIATE … COMMIT).
+        # check_same_thread=False: made on one thread, used on another, never at once.
+        connection = sqlite3.connect(
+            self._path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA cache_size=-65536")  # 64 MiB: the indexes of a rebuild
+        return connection
+
+    async def _write(
+        self,
+        work: Callable[Concatenate[sqlite3.Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        await self.open()
+        pool, connection = self._writer, self._write_connection
+        if self._closed or pool is None or connection is None:
+            raise ReadModelClosed("the read model is closed")
+        call = functools.partial(work, connection, *args, **kwargs)
+        try:
+            pending = asyncio.get_running_loop().run_in_executor(pool, call)
+        except RuntimeError as error:  # shut down by close() meanwhile
+            raise ReadModelClosed("the read model is closed") from error
+        return await pending
+
+    async def _read(
+        self,
+        query: Callable[Concatenate[sqlite3.Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        await self.open()
+        pool = self._readers
+        if self._closed or pool is None:
+            raise ReadModelClosed("the read model is closed")
+        call = functools.partial(self._on_reader, query, *args, **kwargs)
+        try:
+            pending = asyncio.get_running_loop().run_in_executor(pool, call)
+        except RuntimeError as error:
+            raise ReadModelClosed("the read model is closed") from error
+        return await pending
+
+    def _on_reader(
+        self,
+        query: Callable[Concatenate[sqlite3.Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        connection: sqlite3.Connection | None = getattr(self._reader_local, "connection", None)
+        if connection is None:
+            connection = self._connect()
+            connection.execute("PRAGMA query_only=ON")
+            self._reader_local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return query(connection, *args, **kwargs)
+
+
+def _recreate(connection: sqlite3.Connection) -> None:
+    """Every table dropped and made again, empty, at the current schema version."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for table in TABLES:
+            connection.execute(f"DROP TABLE IF EXISTS {table}")
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                connection.execute(statement)
+        connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
