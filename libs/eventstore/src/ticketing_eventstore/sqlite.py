@@ -36,6 +36,7 @@ from ._handoff import AppendRequest, CommitSignal
 from ._sqlite_writer import Writer
 from .memory import encode_json
 from .ports import AppendResult, EventBatch, EventStoreClosed, NewEvent, RecordedEvent
+from .sqlite_files import retry_while_locked
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -224,9 +225,7 @@ class SqliteEventStore:
                 return
             connection = self._connect()
             try:
-                connection.execute("PRAGMA journal_mode=WAL")  # persists in the file
-                connection.execute(_WAL_AUTOCHECKPOINT)
-                connection.executescript(_SCHEMA)
+                retry_while_locked(lambda: _prepare(connection), timeout=self._busy_timeout)
             except BaseException:
                 connection.close()
                 raise
@@ -296,6 +295,12 @@ class SqliteEventStore:
             with self._lock:
                 self._read_connections.append(connection)
         return query(connection, *args, **kwargs)
+
+
+def _prepare(connection: sqlite3.Connection) -> None:
+    connection.execute("PRAGMA journal_mode=WAL")  # persists in the file
+    connection.execute(_WAL_AUTOCHECKPOINT)
+    connection.executescript(_SCHEMA)
 
 
 def _fetch_all(

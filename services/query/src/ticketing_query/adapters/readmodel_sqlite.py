@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Concatenate, ParamSpec, Self, TypeVar
 
+from ticketing_eventstore.sqlite_files import retry_while_locked
+
 from ticketing_query.application.ports import Cursor, ProjectionBatch, Scope, TicketFilter
 from ticketing_query.domain.counters import Counters
 from ticketing_query.domain.view import MessageView, TicketView
@@ -112,9 +114,7 @@ class SqliteReadModel:
                 return
             connection = self._connect()
             try:
-                connection.execute("PRAGMA journal_mode=WAL")
-                if connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                    _recreate(connection)  # new file, or tables of another shape: rebuild
+                retry_while_locked(lambda: _prepare(connection))
             except BaseException:
                 connection.close()
                 raise
@@ -196,6 +196,12 @@ class SqliteReadModel:
             with self._lock:
                 self._connections.append(connection)
         return query(connection, *args, **kwargs)
+
+
+def _prepare(connection: sqlite3.Connection) -> None:
+    connection.execute("PRAGMA journal_mode=WAL")
+    if connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        _recreate(connection)  # new file, or tables of another shape: rebuild
 
 
 def _recreate(connection: sqlite3.Connection) -> None:

@@ -12,6 +12,8 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ticketing_eventstore.sqlite_files import retry_while_locked
+
 from ticketing_tickets.application.ports import (
     Claimed,
     IdempotencyOutcome,
@@ -29,6 +31,14 @@ CREATE TABLE IF NOT EXISTS idempotency (
 );
 CREATE INDEX IF NOT EXISTS idempotency_at ON idempotency(at);
 """
+
+
+def _prepare(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode=WAL")
+    # A lost record after a power cut only re-runs a command whose ids are derived from the
+    # key, which the handlers recognise: NORMAL is enough here.
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.executescript(_SCHEMA)
 
 
 class SqliteIdempotencyStore:
@@ -49,13 +59,14 @@ class SqliteIdempotencyStore:
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            # A lost record after a power cut only re-runs a command whose ids are derived
-            # from the key, which the handlers recognise: NORMAL is enough here.
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.executescript(_SCHEMA)
+            conn = sqlite3.connect(
+                self._path, timeout=30.0, check_same_thread=False, isolation_level=None
+            )
+            try:
+                retry_while_locked(lambda: _prepare(conn))
+            except BaseException:
+                conn.close()
+                raise
             self._conn = conn
         return self._conn
 

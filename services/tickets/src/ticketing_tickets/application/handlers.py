@@ -249,6 +249,8 @@ class TicketHandlers:
                 loaded = cached or await self._load(caller.brand_id, ticket_id)
                 ticket = loaded.ticket
                 if not ticket.exists or not ticket.visible_to(caller.actor):
+                    if cached is not None:
+                        continue  # another process may have moved it: ask the store
                     raise TicketNotFound(ticket_id)
                 if if_match is not None and if_match != ticket.version:
                     raise PreconditionFailed(ticket.version)
