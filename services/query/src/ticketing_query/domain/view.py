@@ -8,7 +8,7 @@ replay) changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -88,6 +88,9 @@ class TicketView:
         return self.agent_state is AgentState.NOT_SEEN, self.agent_unread
 
 
+_VIEW_FIELDS = tuple(f.name for f in fields(TicketView))
+
+
 @dataclass(frozen=True, slots=True)
 class Folded:
     """The result of folding one event: the new view and the message it added, if any."""
@@ -95,6 +98,15 @@ class Folded:
     view: TicketView | None
     message: MessageView | None = None
     changed: bool = False
+
+
+def _evolve(view: TicketView, **changes: Any) -> TicketView:
+    """A copy of `view` with `changes`: what dataclasses.replace does, about 5x faster, since a
+    rebuild folds every event of the history through here."""
+    new = object.__new__(TicketView)
+    for name in _VIEW_FIELDS:
+        object.__setattr__(new, name, changes[name] if name in changes else getattr(view, name))
+    return new
 
 
 def fold(view: TicketView | None, event: EventIn, words: WordsFn) -> Folded:
@@ -116,33 +128,33 @@ def fold(view: TicketView | None, event: EventIn, words: WordsFn) -> Folded:
                 if view.agent_state is AgentState.NOT_SEEN
                 else view.agent_state
             )
-            new = replace(view, agent_state=state, agent_unread=0, version=v, position=at)
+            new = _evolve(view, agent_state=state, agent_unread=0, version=v, position=at)
         case "CustomerRead":
-            new = replace(view, customer_read=True, customer_unread=0, version=v, position=at)
+            new = _evolve(view, customer_read=True, customer_unread=0, version=v, position=at)
         case "TicketClosed":
-            new = replace(
+            new = _evolve(
                 view, closed=True, last_activity_at=event.occurred_at, version=v, position=at
             )
         case "TicketReopened":
-            new = replace(
+            new = _evolve(
                 view, closed=False, last_activity_at=event.occurred_at, version=v, position=at
             )
         case "TicketTransferred":
-            new = replace(view, department=d["to_department"], version=v, position=at)
+            new = _evolve(view, department=d["to_department"], version=v, position=at)
         case "PriorityChanged":
-            new = replace(view, priority=d["to_priority"], version=v, position=at)
+            new = _evolve(view, priority=d["to_priority"], version=v, position=at)
         case "TicketAssigned":
-            new = replace(view, assignee_id=d["assignee_id"], version=v, position=at)
+            new = _evolve(view, assignee_id=d["assignee_id"], version=v, position=at)
         case _:
             new = _moved(view, event)  # an event type this projection does not know yet
-    # One `replace` per event, the new version and position included: each call copies all
+    # One `_evolve` per event, the new version and position included: each call copies all
     # twenty fields, and the fold spent half its time in a second one.
     return Folded(new, changed=True)
 
 
 def _moved(view: TicketView, event: EventIn) -> TicketView:
     """The view marked as having folded in `event`."""
-    return replace(view, version=event.stream_version, position=event.position)
+    return _evolve(view, version=event.stream_version, position=event.position)
 
 
 def _opened(event: EventIn, words: WordsFn) -> Folded:
@@ -187,9 +199,9 @@ def _message_posted(view: TicketView, event: EventIn, words: WordsFn) -> Folded:
     body_words = frozenset(words(d["body"]))
     v, at = event.stream_version, event.position
     if d["internal"]:
-        new = replace(view, internal_words=view.internal_words | body_words, version=v, position=at)
+        new = _evolve(view, internal_words=view.internal_words | body_words, version=v, position=at)
     elif d["author_side"] == CUSTOMER_SIDE:
-        new = replace(
+        new = _evolve(
             view,
             agent_state=AgentState.NOT_SEEN,
             customer_read=True,
@@ -201,7 +213,7 @@ def _message_posted(view: TicketView, event: EventIn, words: WordsFn) -> Folded:
             position=at,
         )
     else:
-        new = replace(
+        new = _evolve(
             view,
             agent_state=AgentState.ANSWERED_FOLLOWING_UP if d["follow_up"] else AgentState.ANSWERED,
             customer_read=False,
