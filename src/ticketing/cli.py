@@ -1,8 +1,10 @@
-"""`ticketing run` serves the embedded mode; `ticketing token` mints development tokens."""
+"""`ticketing run` serves the embedded mode; `ticketing token` mints development tokens;
+`ticketing rebuild` rebuilds the query read model from the event history."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import time
 
@@ -33,7 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--customers", type=_csv, help="representative: comma-separated ids")
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
 
+    sub.add_parser(
+        "rebuild",
+        help="reset the query read model and replay the event history into it (stop `run` first)",
+    )
+
     args = parser.parse_args(argv)
+    if args.command == "rebuild":
+        return asyncio.run(_rebuild())
     if args.command == "token":
         settings = TicketsSettings()
         if settings.jwt_secret is None:
@@ -60,6 +69,25 @@ def main(argv: list[str] | None = None) -> int:
     uvicorn.run(
         create_embedded_app(), host=args.host, port=args.port, log_config=None, access_log=False
     )
+    return 0
+
+
+async def _rebuild() -> int:
+    from ticketing_query.application.rebuild import progress_line, rebuild
+    from ticketing_query.bootstrap import read_model_from_url, store_feed
+    from ticketing_query.settings import QuerySettings
+    from ticketing_tickets.bootstrap import event_store_from_url
+
+    settings, query_settings = TicketsSettings(), QuerySettings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = event_store_from_url(settings.resolved_event_store_url())
+    read_model = read_model_from_url(query_settings.resolved_read_model_url())
+    try:
+        reached = await rebuild(read_model, store_feed(store), progress=progress_line())
+    finally:
+        await read_model.close()
+        await store.close()
+    print(f"rebuilt the read model up to position {reached}", file=sys.stderr)
     return 0
 
 

@@ -74,3 +74,7 @@ def open_ticket(client: httpx.AsyncClient, auth: Auth) -> Callable[..., Any]:
         return body
 
     return opener
+
+
+# The embedded composition (tickets + queries) for tests/api/test_queries*.py.
+from .query_fixtures import desk, embedded  # noqa: E402, F401

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-from ticketing.cli import main
 from ticketing_tickets.adapters.catalog_config import ConfiguredCatalogs
 from ticketing_tickets.settings import DEV_JWT_SECRET, TicketsSettings
 from ticketing_web.auth import TokenVerifier
+
+from ticketing.cli import main
 
 
 def test_dev_mode_falls_back_to_the_documented_development_secret() -> None:

@@ -40,7 +40,10 @@ class Projector:
 
     async def run(self) -> None:
         """Catch up from the checkpoint, then follow live events until cancelled."""
-        self._applied = await self._read_model.checkpoint()
+        checkpoint = await self._read_model.checkpoint()
+        async with self._changed:  # readers already waiting may be satisfied by the checkpoint
+            self._applied = checkpoint
+            self._changed.notify_all()
         async for batch in self._feed.batches(after=self._applied, max_events=self._batch_size):
             await self.apply(batch)
 

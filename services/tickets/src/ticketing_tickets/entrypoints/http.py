@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from ticketing_contracts.stored import envelope_from_stored
 from ticketing_contracts.topics import brand_stream_prefix
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app, problem
+from ticketing_web.settings import verifier_from
 
 from ticketing_tickets.application.commands import (
     Caller,
@@ -26,7 +27,6 @@ from ticketing_tickets.application.commands import (
 )
 from ticketing_tickets.bootstrap import TicketsService
 from ticketing_tickets.domain import UNSET, Actor, FieldError, Role, ValidationFailed
-from ticketing_tickets.settings import TicketsSettings
 
 from .idempotent import derived_id, domain_problem, idempotency_scope, run_command
 from .schemas import (
@@ -292,13 +292,3 @@ def create_app(service: TicketsService, *, verifier: TokenVerifier | None = None
     )
     attach(app, service)
     return app
-
-
-def verifier_from(settings: TicketsSettings) -> TokenVerifier:
-    secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
-    return TokenVerifier(
-        hs256_secret=secret,
-        jwks_url=settings.jwt_jwks_url,
-        audience=settings.jwt_audience,
-        issuer=settings.jwt_issuer,
-    )

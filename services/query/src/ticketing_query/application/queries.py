@@ -1,0 +1,102 @@
+"""What a caller may read, and reading it: scopes from identities, pages, details, counters.
+
+Who sees what (API.md): a customer its own tickets and a representative those of the customers in
+its claim, both from the customer side; an agent the tickets of its departments (all of them when
+the claim is absent) and an admin every ticket, both from the agent side. Never another brand's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ticketing_contracts.tracking_code import normalize_tracking_code
+
+from ticketing_query.domain.counters import Counters
+from ticketing_query.domain.view import AGENT_SIDE, CUSTOMER_SIDE, MessageView, TicketView
+
+from .ports import Cursor, ReadModel, Scope, TicketFilter
+
+
+def scope_for(
+    *,
+    brand: str,
+    role: str,
+    sub: str,
+    departments: Sequence[str] | None = None,
+    customers: Sequence[str] = (),
+) -> Scope:
+    """The scope of a caller with these claims (the brand is always the token's)."""
+    match role:
+        case "customer":
+            return Scope(brand, CUSTOMER_SIDE, customer_ids=frozenset([sub]))
+        case "representative":
+            return Scope(brand, CUSTOMER_SIDE, customer_ids=frozenset(customers))
+        case "agent":
+            allowed = frozenset(departments) if departments is not None else None
+            return Scope(brand, AGENT_SIDE, departments=allowed)
+        case "admin":
+            return Scope(brand, AGENT_SIDE)
+    raise ValueError(f"unknown role {role!r}")
+
+
+def can_see(scope: Scope, view: TicketView) -> bool:
+    """Whether a caller of `scope` may see the ticket at all."""
+    if view.brand_id != scope.brand_id:
+        return False
+    if scope.side == CUSTOMER_SIDE:
+        return scope.customer_ids is None or view.customer_id in scope.customer_ids
+    return scope.departments is None or view.department in scope.departments
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[TicketView]
+    next_after: Cursor | None  # None on the last page
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    ticket: TicketView
+    messages: list[MessageView]  # oldest first, only those the caller's side may see
+
+
+class TicketQueries:
+    """The read side's use cases, over the read model port."""
+
+    def __init__(self, read_model: ReadModel) -> None:
+        self._read_model = read_model
+
+    async def page(
+        self, scope: Scope, where: TicketFilter, *, limit: int, after: Cursor | None
+    ) -> Page:
+        """Up to `limit` tickets after `after`; one more is fetched to know if a page follows."""
+        found = await self._read_model.list(scope, where, limit=limit + 1, after=after)
+        items = found[:limit]
+        more = len(found) > limit and bool(items)
+        last = items[-1] if more else None
+        return Page(items, Cursor(last.last_activity_at, last.ticket_id) if last else None)
+
+    async def detail(self, scope: Scope, ticket_id: str) -> Detail | None:
+        """The ticket and its messages, or None when the caller may not see it."""
+        view = await self._read_model.get(scope.brand_id, ticket_id)
+        return await self._detail_of(scope, view)
+
+    async def by_tracking_code(self, scope: Scope, typed: str) -> Detail | None:
+        """The ticket a typed code names (Persian digits, spaces and hyphens allowed)."""
+        code = normalize_tracking_code(typed)
+        if code is None:
+            return None
+        view = await self._read_model.by_tracking_code(scope.brand_id, code)
+        return await self._detail_of(scope, view)
+
+    async def counters(self, scope: Scope) -> Counters:
+        return await self._read_model.counters(scope)
+
+    async def _detail_of(self, scope: Scope, view: TicketView | None) -> Detail | None:
+        if view is None or not can_see(scope, view):
+            return None
+        messages = await self._read_model.messages(view.brand_id, view.ticket_id)
+        if scope.side == CUSTOMER_SIDE:
+            messages = [m for m in messages if not m.internal]
+        return Detail(view, messages)

@@ -1,0 +1,130 @@
+"""Wires the query service's ports to adapters chosen by settings. Nothing runs at import.
+
+The service holds its own projector: in the embedded process it follows the tickets service's
+event store object directly (commits wake it at once); standalone, it opens the store itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
+from ticketing_eventstore.ports import EventStore
+
+from .adapters.feed_eventstore import StoreFeed
+from .adapters.readmodel_memory import InMemoryReadModel
+from .adapters.readmodel_sqlite import SqliteReadModel
+from .application.monitor import MonitoredFeed, ProjectionMonitor
+from .application.ports import EventFeed, ReadModel
+from .application.projector import Projector
+from .application.queries import TicketQueries
+from .settings import QuerySettings
+
+_log = structlog.get_logger("ticketing.query")
+_RESTART_DELAY = 1.0
+
+
+@dataclass
+class QueryService:
+    """Everything the query HTTP app needs, built once per process."""
+
+    settings: QuerySettings
+    read_model: ReadModel
+    feed: EventFeed
+    projector: Projector
+    monitor: ProjectionMonitor
+    queries: TicketQueries
+    owned_store: EventStore | None = None  # closed with the service when it opened it
+    _task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+
+    def start(self) -> None:
+        """Run the projector in the background (idempotent)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._project(), name="query-projector")
+
+    @property
+    def projecting(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def stop(self) -> None:
+        """Stop the projector; what it applied is kept (it resumes from the checkpoint)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def close(self) -> None:
+        await self.stop()
+        await self.read_model.close()
+        if self.owned_store is not None:
+            await self.owned_store.close()
+
+    async def ready(self) -> bool:
+        """The projector runs and the read model answers."""
+        try:
+            await self.read_model.checkpoint()
+        except Exception:  # any failure means not ready
+            return False
+        return self.projecting
+
+    async def _project(self) -> None:
+        # A failing batch (the read model's disk, say) must not end projection for the life of
+        # the process: log, wait, resume from the checkpoint, which applies nothing twice.
+        while True:
+            try:
+                await self.projector.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                _log.exception("projector_failed", restart_in_seconds=_RESTART_DELAY)
+            await asyncio.sleep(_RESTART_DELAY)
+
+
+def read_model_from_url(url: str) -> ReadModel:
+    """`sqlite:///path` (the embedded default) or `memory://` (tests, throwaway demos)."""
+    if url.startswith("sqlite:///"):
+        return SqliteReadModel(Path(url.removeprefix("sqlite:///")))
+    if url.startswith("memory://"):
+        return InMemoryReadModel()
+    raise ValueError(f"unsupported read model URL {url!r}")
+
+
+def store_feed(store: EventStore) -> EventFeed:
+    """The feed of the ticket events in `store` (the embedded mode's, or the rebuild's)."""
+    return StoreFeed(store)
+
+
+def build_query_service(
+    settings: QuerySettings,
+    *,
+    store: EventStore | None = None,
+    read_model: ReadModel | None = None,
+) -> QueryService:
+    """The query service over `store` (the embedded process's own), else the configured one."""
+    owned: EventStore | None = None
+    if store is None:
+        url = settings.resolved_event_store_url()
+        if url.startswith("sqlite:///"):
+            store = owned = SqliteEventStore(Path(url.removeprefix("sqlite:///")))
+        elif url.startswith("memory://"):
+            store = owned = InMemoryEventStore()  # only useful in tests
+        else:
+            raise ValueError(f"unsupported event store URL {url!r}")
+    read_model = read_model or read_model_from_url(settings.resolved_read_model_url())
+    source = store_feed(store)
+    monitor = ProjectionMonitor(source)
+    projector = Projector(
+        feed=MonitoredFeed(source, monitor),
+        read_model=read_model,
+        batch_size=settings.projector_batch_size,
+        on_applied=monitor.applied,
+    )
+    monitor.follow(lambda: projector.applied)
+    return QueryService(
+        settings, read_model, source, projector, monitor, TicketQueries(read_model), owned
+    )

@@ -1,0 +1,223 @@
+"""The query API (API.md, Queries): lists, details, tracking-code lookup, counters.
+
+Every route here honours `X-Min-Position` (read-your-writes) through one router dependency.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
+from pydantic import (
+    AfterValidator,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app
+from ticketing_web.settings import verifier_from
+
+from ticketing_query.application.ports import Scope, TicketFilter
+from ticketing_query.application.queries import Detail, scope_for
+from ticketing_query.bootstrap import QueryService
+from ticketing_query.domain.search import query_terms
+from ticketing_query.domain.status import LABELS
+
+from .cursors import checked_cursor, decode_cursor, encode_cursor
+from .metrics import RefreshBeforeScrape, register
+from .schemas import (
+    CountersResponse,
+    TicketDetail,
+    TicketPage,
+    counters_of,
+    detail_of,
+    ticket_of,
+)
+
+_TICKET_ID = re.compile(r"^[0-9a-f]{32}$")
+_POSITION = re.compile(r"^\s*([0-9]{1,18})\s*$")
+
+
+def _service(request: Request) -> QueryService:
+    service: QueryService = request.app.state.query
+    return service
+
+
+async def min_position(
+    request: Request,
+    identity: CurrentIdentity,  # authenticate first: only callers may hold a request open
+    x_min_position: Annotated[
+        str | None,
+        Header(
+            alias="X-Min-Position",
+            description="wait (at most 5 s) until this global position is applied, else 503",
+        ),
+    ] = None,
+) -> None:
+    """Read-your-writes: wait until the projector has applied the position a write returned."""
+    if x_min_position is None:
+        return
+    found = _POSITION.match(x_min_position)
+    if not found:
+        raise HTTPException(400, "X-Min-Position must be a non-negative integer position.")
+    service = _service(request)
+    wait = service.settings.min_position_wait_seconds
+    if not await service.projector.wait_for(int(found.group(1)), wait):
+        raise HTTPException(
+            503,
+            f"The read model has not reached position {found.group(1)} yet.",
+            headers={"Retry-After": "1"},
+        )
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/problem+json": {}}}
+
+
+router = APIRouter(
+    prefix="/v1",
+    tags=["queries"],
+    dependencies=[Depends(min_position)],
+    responses={
+        400: _problem("X-Min-Position is not a non-negative integer"),
+        401: _problem("no valid token"),
+        503: _problem("X-Min-Position not reached in time; `Retry-After: 1`"),
+    },
+)
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: _problem("no such ticket, or not one the caller may see")
+}
+
+
+def scope_of(identity: Identity) -> Scope:
+    return scope_for(
+        brand=identity.brand,
+        role=identity.role,
+        sub=identity.sub,
+        departments=identity.departments,
+        customers=identity.customers,
+    )
+
+
+def _status_codes(codes: object, parse: ValidatorFunctionWrapHandler) -> list[int]:
+    # One error naming `status` itself (not `status.0`), whatever the bad value is.
+    try:
+        parsed: list[int] = parse(codes)
+    except ValidationError:
+        parsed = [0]
+    if any(c not in LABELS for c in parsed):
+        raise ValueError("status codes are 1..8")
+    return parsed
+
+
+StatusCodes = Annotated[
+    list[int],
+    Query(description="status code 1..8; repeat for several"),
+    WrapValidator(_status_codes),
+]
+CursorText = Annotated[
+    str | None,
+    Query(description="`next_cursor` of the previous page (opaque)"),
+    AfterValidator(checked_cursor),
+]
+
+
+@router.get("/tickets", response_model=TicketPage)
+async def list_tickets(
+    request: Request,
+    identity: CurrentIdentity,
+    status: StatusCodes = [],  # noqa: B006 - FastAPI copies defaults per request
+    unread: bool | None = None,
+    department: str | None = None,
+    priority: Literal["low", "normal", "high", "urgent"] | None = None,
+    closed: bool | None = None,
+    assignee: Annotated[str | None, Query(description="a user id, or `me`")] = None,
+    q: Annotated[str | None, Query(max_length=500, description="words to search")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: CursorText = None,
+) -> TicketPage:
+    """The caller's tickets, newest activity first, filtered and searched, a page at a time."""
+    scope = scope_of(identity)
+    where = TicketFilter(
+        statuses=frozenset(status),
+        unread=unread,
+        department=department,
+        priority=priority,
+        closed=closed,
+        assignee=identity.sub if assignee == "me" else assignee,
+        terms=query_terms(q) if q else (),
+    )
+    after = decode_cursor(cursor) if cursor is not None else None
+    page = await _service(request).queries.page(scope, where, limit=limit, after=after)
+    return TicketPage(
+        items=[ticket_of(v, scope.side) for v in page.items],
+        next_cursor=encode_cursor(page.next_after) if page.next_after else None,
+    )
+
+
+@router.get("/tickets/by-tracking-code/{code}", response_model=TicketDetail, responses=_NOT_FOUND)
+async def ticket_by_tracking_code(
+    code: str, request: Request, identity: CurrentIdentity
+) -> TicketDetail:
+    """The ticket with this tracking code (Persian digits, spaces and hyphens accepted)."""
+    scope = scope_of(identity)
+    found = await _service(request).queries.by_tracking_code(scope, code)
+    return _shown(found, scope)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketDetail, responses=_NOT_FOUND)
+async def ticket(ticket_id: str, request: Request, identity: CurrentIdentity) -> TicketDetail:
+    """One ticket with its messages, oldest first (internal notes for the agent side only)."""
+    scope = scope_of(identity)
+    found = None
+    if _TICKET_ID.match(ticket_id):
+        found = await _service(request).queries.detail(scope, ticket_id)
+    return _shown(found, scope)
+
+
+@router.get("/counters", response_model=CountersResponse)
+async def counters(request: Request, identity: CurrentIdentity) -> CountersResponse:
+    """The sidebar counters of the caller's tickets, from the caller's side."""
+    return counters_of(await _service(request).queries.counters(scope_of(identity)))
+
+
+def _shown(found: Detail | None, scope: Scope) -> TicketDetail:
+    # Invisible, unknown and malformed are all the same 404: nothing hints that it exists.
+    if found is None:
+        raise HTTPException(404, "No such ticket.")
+    return detail_of(found, scope.side)
+
+
+def attach(app: FastAPI, service: QueryService) -> None:
+    """Serve the query routes and projection metrics from `app` (its own or the embedded one)."""
+    app.state.query = service
+    app.include_router(router)
+    register(app.state.metrics.registry, service.monitor)
+    app.add_middleware(RefreshBeforeScrape, monitor=service.monitor)
+
+
+def create_app(service: QueryService, *, verifier: TokenVerifier | None = None) -> FastAPI:
+    """The query service alone as an ASGI app: it runs its projector while it serves."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        service.start()
+        try:
+            yield
+        finally:
+            await service.close()
+
+    app = build_app(
+        title="Ticketing: queries",
+        service="query",
+        version="1",
+        token_verifier=verifier or verifier_from(service.settings),
+        max_body_bytes=service.settings.max_body_bytes,
+        readiness=service.ready,
+        lifespan=lifespan,
+    )
+    attach(app, service)
+    return app
