@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from .conftest import NEW_TICKET, Auth
 
@@ -197,3 +198,24 @@ async def test_responses_carry_a_correlation_id_and_echo_a_sane_one(
     assert len(generated.headers["x-correlation-id"]) == 32
     echoed = await client.get("/healthz", headers={"X-Correlation-ID": "req-42"})
     assert echoed.headers["x-correlation-id"] == "req-42"
+
+
+async def test_history_and_departments_honour_x_min_position(
+    client: httpx.AsyncClient, auth: Auth, open_ticket: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ticketing_tickets.entrypoints import http as tickets_http
+
+    monkeypatch.setattr(tickets_http, "MIN_POSITION_WAIT_SECONDS", 0.2)
+    admin = auth(role="admin", sub="admin-1")
+    written = await open_ticket()
+    fresh = await client.get(
+        "/v1/events", headers={**admin, "X-Min-Position": str(written["position"])}
+    )
+    assert fresh.status_code == 200
+    assert json.loads(fresh.text.splitlines()[-1])["position"] == written["position"]
+    future = await client.get("/v1/departments", headers={**admin, "X-Min-Position": "999999"})
+    assert future.status_code == 503
+    assert future.headers["retry-after"] == "1"
+    for bad in ("abc", "-1", "1.5"):
+        response = await client.get("/v1/events", headers={**admin, "X-Min-Position": bad})
+        assert response.status_code == 400

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from pydantic import (
     AfterValidator,
     ValidationError,
@@ -18,6 +18,7 @@ from pydantic import (
     WrapValidator,
 )
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app
+from ticketing_web.read_your_writes import min_position
 from ticketing_web.settings import verifier_from
 
 from ticketing_query.application.ports import Scope, TicketFilter
@@ -38,7 +39,6 @@ from .schemas import (
 )
 
 _TICKET_ID = re.compile(r"^[0-9a-f]{32}$")
-_POSITION = re.compile(r"^\s*([0-9]{1,18})\s*$")
 
 
 def _service(request: Request) -> QueryService:
@@ -46,31 +46,9 @@ def _service(request: Request) -> QueryService:
     return service
 
 
-async def min_position(
-    request: Request,
-    identity: CurrentIdentity,  # authenticate first: only callers may hold a request open
-    x_min_position: Annotated[
-        str | None,
-        Header(
-            alias="X-Min-Position",
-            description="wait (at most 5 s) until this global position is applied, else 503",
-        ),
-    ] = None,
-) -> None:
-    """Read-your-writes: wait until the projector has applied the position a write returned."""
-    if x_min_position is None:
-        return
-    found = _POSITION.match(x_min_position)
-    if not found:
-        raise HTTPException(400, "X-Min-Position must be a non-negative integer position.")
+async def _projected(request: Request, position: int) -> bool:
     service = _service(request)
-    wait = service.settings.min_position_wait_seconds
-    if not await service.projector.wait_for(int(found.group(1)), wait):
-        raise HTTPException(
-            503,
-            f"The read model has not reached position {found.group(1)} yet.",
-            headers={"Retry-After": "1"},
-        )
+    return await service.projector.wait_for(position, service.settings.min_position_wait_seconds)
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -80,7 +58,7 @@ def _problem(description: str) -> dict[str, Any]:
 router = APIRouter(
     prefix="/v1",
     tags=["queries"],
-    dependencies=[Depends(min_position)],
+    dependencies=[Depends(min_position(_projected))],
     responses={
         400: _problem("X-Min-Position is not a non-negative integer"),
         401: _problem("no valid token"),

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from ticketing_contracts.stored import envelope_from_stored
 from ticketing_contracts.topics import brand_stream_prefix
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app, problem
+from ticketing_web.read_your_writes import min_position
 from ticketing_web.settings import verifier_from
 
 from ticketing_tickets.application.commands import (
@@ -45,7 +48,22 @@ _TICKET_ID = re.compile(r"^[0-9a-f]{32}$")
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="expected ticket version")]
 
+
+async def _stored(request: Request, position: int) -> bool:
+    """Reads here come straight from the store: a position is applied once the store has it."""
+    store = _service(request).store
+    deadline = time.monotonic() + MIN_POSITION_WAIT_SECONDS
+    while await store.head_position() < position:
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
+MIN_POSITION_WAIT_SECONDS = 5.0
 router = APIRouter(prefix="/v1")
+# Only the GETs wait: a command's X-Min-Position would mean nothing.
+reads = APIRouter(prefix="/v1", dependencies=[Depends(min_position(_stored))])
 
 
 def _service(request: Request) -> TicketsService:
@@ -223,7 +241,7 @@ async def _written(
     return await run_command(request, identity, service.idempotency, scope, 200, act)
 
 
-@router.get("/departments", response_model=CatalogResponse, tags=["catalogue"])
+@reads.get("/departments", response_model=CatalogResponse, tags=["catalogue"])
 async def departments(request: Request, identity: CurrentIdentity) -> CatalogResponse:
     """The caller's brand's departments and request types, with their Persian labels."""
     catalog = _service(request).catalogs.catalog_for(identity.brand)
@@ -233,7 +251,7 @@ async def departments(request: Request, identity: CurrentIdentity) -> CatalogRes
     )
 
 
-@router.get(
+@reads.get(
     "/events",
     tags=["history"],
     response_class=StreamingResponse,
@@ -263,6 +281,7 @@ def attach(app: FastAPI, service: TicketsService) -> None:
     """Serve the tickets routes from `app` (its own, or the embedded process's shared one)."""
     app.state.tickets = service
     app.include_router(router)
+    app.include_router(reads)
 
 
 async def is_ready(service: TicketsService) -> bool:
