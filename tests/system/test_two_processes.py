@@ -9,28 +9,19 @@ across the two processes too.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from ticketing_tickets.settings import DEV_JWT_SECRET
-from ticketing_web.auth import mint_token
+
+from .servers import BRAND, Server, headers_for, killed_at_exit
 
 pytestmark = pytest.mark.slow
 
-BRAND = "acme"
 REPLIES = 40
 
 NEW_TICKET = {
@@ -41,68 +32,6 @@ NEW_TICKET = {
 }
 
 
-def headers_for(role: str, sub: str, **claims: Any) -> dict[str, str]:
-    token = mint_token(
-        secret=DEV_JWT_SECRET,
-        sub=sub,
-        role=role,  # type: ignore[arg-type]
-        brand=BRAND,
-        ttl_seconds=600,
-        now=int(time.time()),
-        **claims,
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class Server:
-    """One `ticketing run` process on a data directory."""
-
-    data_dir: Path
-    log: Path
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETING_")}
-        env |= {"TICKETING_DATA_DIR": str(self.data_dir), "TICKETING_LOG_LEVEL": "WARNING"}
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "ticketing.cli", "run", "--port", str(self.port)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    async def wait_healthy(self) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + 15
-        async with httpx.AsyncClient(base_url=self.url, timeout=1) as client:
-            while True:
-                assert self.process.poll() is None, f"server exited:\n{self.log.read_text()}"
-                assert time.monotonic() < deadline, f"not healthy in 15 s:\n{self.log.read_text()}"
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get("/healthz")).status_code == 200:
-                        return
-                await asyncio.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
 @pytest.fixture
 async def servers(tmp_path: Path) -> AsyncIterator[tuple[Server, Server]]:
     """Two servers started at once on the same (fresh) data directory."""
@@ -110,7 +39,7 @@ async def servers(tmp_path: Path) -> AsyncIterator[tuple[Server, Server]]:
         Server(tmp_path / "data", tmp_path / "a.log"),
         Server(tmp_path / "data", tmp_path / "b.log"),
     )
-    try:
+    with killed_at_exit(*pair):
         for server in pair:
             server.start()
         await asyncio.gather(*(server.wait_healthy() for server in pair))
@@ -123,9 +52,6 @@ async def servers(tmp_path: Path) -> AsyncIterator[tuple[Server, Server]]:
             )
             assert warm_up.status_code == 404, warm_up.text
         yield pair
-    finally:
-        for server in pair:
-            server.stop()
     for server in pair:  # nothing went wrong that only the logs would tell
         log = server.log.read_text()
         assert "Traceback" not in log, log

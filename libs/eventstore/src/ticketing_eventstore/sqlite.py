@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import os
 import sqlite3
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
@@ -36,7 +34,7 @@ from ._handoff import AppendRequest, CommitSignal
 from ._sqlite_writer import Writer
 from .memory import encode_json
 from .ports import AppendResult, EventBatch, EventStoreClosed, NewEvent, RecordedEvent
-from .sqlite_files import retry_while_locked
+from .sqlite_files import SqliteReaders, retry_while_locked
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -114,13 +112,11 @@ class SqliteEventStore:
         self._max_batch_requests = max_batch_requests
         self._signal = CommitSignal()
         self._open_lock = threading.Lock()  # held through the file IO of opening
-        self._lock = threading.Lock()  # brief: the closed flag, submitting, connection list
+        self._lock = threading.Lock()  # brief: the closed flag, submitting
         self._closed = False
         self._writer: Writer | None = None
         self._write_connection: sqlite3.Connection | None = None
-        self._reader_pool: ThreadPoolExecutor | None = None
-        self._reader_local = threading.local()
-        self._read_connections: list[sqlite3.Connection] = []
+        self._readers: SqliteReaders | None = None
 
     async def open(self) -> Self:
         """Create the file and schema if needed and start the writer thread (idempotent)."""
@@ -155,7 +151,7 @@ class SqliteEventStore:
         future: asyncio.Future[AppendResult] = loop.create_future()
         with self._lock:
             if self._closed or self._writer is None:
-                raise EventStoreClosed("the event store is closed")
+                raise _closed_error()
             self._writer.submit(AppendRequest(stream_id, encoded, expected_version, future, loop))
         return await future
 
@@ -220,7 +216,7 @@ class SqliteEventStore:
     def _open_sync(self) -> None:
         with self._open_lock:
             if self._closed:
-                raise EventStoreClosed("the event store is closed")
+                raise _closed_error()
             if self._writer is not None:
                 return
             connection = self._connect()
@@ -230,8 +226,11 @@ class SqliteEventStore:
                 connection.close()
                 raise
             self._write_connection = connection
-            self._reader_pool = ThreadPoolExecutor(
-                max_workers=self._reader_count, thread_name_prefix="eventstore-read"
+            self._readers = SqliteReaders(
+                self._connect,
+                threads=self._reader_count,
+                thread_name_prefix="eventstore-read",
+                closed=_closed_error,
             )
             writer = Writer(
                 connection, self._signal.notify, max_batch_requests=self._max_batch_requests
@@ -246,12 +245,10 @@ class SqliteEventStore:
     def _close_resources(self) -> None:
         if self._writer is not None:
             self._writer.stop()
-        if self._reader_pool is not None:
-            self._reader_pool.shutdown(wait=True)
-        for connection in [*self._read_connections, self._write_connection]:
-            if connection is not None:
-                connection.close()
-        self._read_connections.clear()
+        if self._readers is not None:
+            self._readers.close()
+        if self._write_connection is not None:
+            self._write_connection.close()
 
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves. check_same_thread=False: the
@@ -272,29 +269,14 @@ class SqliteEventStore:
         **kwargs: P.kwargs,
     ) -> T:
         await self.open()
-        if self._closed or self._reader_pool is None:
-            raise EventStoreClosed("the event store is closed")
-        call = functools.partial(self._on_reader, query, *args, **kwargs)
-        try:
-            pending = asyncio.get_running_loop().run_in_executor(self._reader_pool, call)
-        except RuntimeError as error:  # the pool was shut down by close() meanwhile
-            raise EventStoreClosed("the event store is closed") from error
-        return await pending
+        readers = self._readers
+        if self._closed or readers is None:
+            raise _closed_error()
+        return await readers.run(query, *args, **kwargs)
 
-    def _on_reader(
-        self,
-        query: Callable[Concatenate[sqlite3.Connection, P], T],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> T:
-        connection: sqlite3.Connection | None = getattr(self._reader_local, "connection", None)
-        if connection is None:
-            connection = self._connect()
-            connection.execute("PRAGMA query_only=ON")
-            self._reader_local.connection = connection
-            with self._lock:
-                self._read_connections.append(connection)
-        return query(connection, *args, **kwargs)
+
+def _closed_error() -> EventStoreClosed:
+    return EventStoreClosed("the event store is closed")
 
 
 def _prepare(connection: sqlite3.Connection) -> None:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Concatenate, ParamSpec, Self, TypeVar
 
-from ticketing_eventstore.sqlite_files import retry_while_locked
+from ticketing_eventstore.sqlite_files import SqliteReaders, retry_while_locked
 
 from ticketing_query.application.ports import Cursor, ProjectionBatch, Scope, TicketFilter
 from ticketing_query.domain.counters import Counters
@@ -53,10 +53,8 @@ class SqliteReadModel:
         self._opened = False
         self._closed = False
         self._writer: ThreadPoolExecutor | None = None
-        self._readers: ThreadPoolExecutor | None = None
+        self._readers: SqliteReaders | None = None
         self._write_connection: sqlite3.Connection | None = None
-        self._reader_local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
 
     async def open(self) -> Self:
         """Create the file and tables if needed (idempotent)."""
@@ -109,7 +107,7 @@ class SqliteReadModel:
     def _open_sync(self) -> None:
         with self._lock:
             if self._closed:
-                raise ReadModelClosed("the read model is closed")
+                raise _closed_error()
             if self._opened:
                 return
             connection = self._connect()
@@ -120,22 +118,24 @@ class SqliteReadModel:
                 raise
             self._write_connection = connection
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="readmodel-write")
-            self._readers = ThreadPoolExecutor(
-                self._reader_count, thread_name_prefix="readmodel-read"
+            self._readers = SqliteReaders(
+                self._connect,
+                threads=self._reader_count,
+                thread_name_prefix="readmodel-read",
+                closed=_closed_error,
             )
             self._opened = True
 
     def _close_sync(self) -> None:
         with self._lock:
-            pools = [self._writer, self._readers]
-        for pool in pools:
-            if pool is not None:
-                pool.shutdown(wait=True)
+            writer, readers = self._writer, self._readers
+        if writer is not None:
+            writer.shutdown(wait=True)
+        if readers is not None:
+            readers.close()
         with self._lock:
-            for connection in [self._write_connection, *self._connections]:
-                if connection is not None:
-                    connection.close()
-            self._connections.clear()
+            if self._write_connection is not None:
+                self._write_connection.close()
             self._write_connection = None
 
     def _connect(self) -> sqlite3.Connection:
@@ -157,12 +157,12 @@ class SqliteReadModel:
         await self.open()
         pool, connection = self._writer, self._write_connection
         if self._closed or pool is None or connection is None:
-            raise ReadModelClosed("the read model is closed")
+            raise _closed_error()
         call = functools.partial(work, connection, *args, **kwargs)
         try:
             pending = asyncio.get_running_loop().run_in_executor(pool, call)
         except RuntimeError as error:  # shut down by close() meanwhile
-            raise ReadModelClosed("the read model is closed") from error
+            raise _closed_error() from error
         return await pending
 
     async def _read(
@@ -172,30 +172,14 @@ class SqliteReadModel:
         **kwargs: P.kwargs,
     ) -> T:
         await self.open()
-        pool = self._readers
-        if self._closed or pool is None:
-            raise ReadModelClosed("the read model is closed")
-        call = functools.partial(self._on_reader, query, *args, **kwargs)
-        try:
-            pending = asyncio.get_running_loop().run_in_executor(pool, call)
-        except RuntimeError as error:
-            raise ReadModelClosed("the read model is closed") from error
-        return await pending
+        readers = self._readers
+        if self._closed or readers is None:
+            raise _closed_error()
+        return await readers.run(query, *args, **kwargs)
 
-    def _on_reader(
-        self,
-        query: Callable[Concatenate[sqlite3.Connection, P], T],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> T:
-        connection: sqlite3.Connection | None = getattr(self._reader_local, "connection", None)
-        if connection is None:
-            connection = self._connect()
-            connection.execute("PRAGMA query_only=ON")
-            self._reader_local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
-        return query(connection, *args, **kwargs)
+
+def _closed_error() -> ReadModelClosed:
+    return ReadModelClosed("the read model is closed")
 
 
 def _prepare(connection: sqlite3.Connection) -> None:

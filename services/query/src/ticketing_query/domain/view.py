@@ -179,19 +179,7 @@ def _opened(event: EventIn, words: WordsFn) -> Folded:
         position=event.position,
         public_words=frozenset([*words(d["title"]), d["tracking_code"], *words(d["body"])]),
     )
-    message = MessageView(
-        brand_id=event.brand_id,
-        ticket_id=event.ticket_id,
-        message_id=d["message_id"],
-        author_id=event.actor_id,
-        author_role=event.actor_role,
-        body=d["body"],
-        internal=False,
-        attachment_ids=tuple(d.get("attachment_ids", ())),
-        created_at=event.occurred_at,
-        position=event.position,
-    )
-    return Folded(view, message, changed=True)
+    return Folded(view, _message(event, internal=False), changed=True)
 
 
 def _message_posted(view: TicketView, event: EventIn, words: WordsFn) -> Folded:
@@ -224,16 +212,21 @@ def _message_posted(view: TicketView, event: EventIn, words: WordsFn) -> Folded:
             version=v,
             position=at,
         )
-    message = MessageView(
+    return Folded(new, _message(event, internal=bool(d["internal"])), changed=True)
+
+
+def _message(event: EventIn, *, internal: bool) -> MessageView:
+    """The message an opening or a posted message adds to the ticket."""
+    d = event.data
+    return MessageView(
         brand_id=event.brand_id,
         ticket_id=event.ticket_id,
         message_id=d["message_id"],
         author_id=event.actor_id,
         author_role=event.actor_role,
         body=d["body"],
-        internal=bool(d["internal"]),
+        internal=internal,
         attachment_ids=tuple(d.get("attachment_ids", ())),
         created_at=event.occurred_at,
         position=event.position,
     )
-    return Folded(new, message, changed=True)
