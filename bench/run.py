@@ -1,6 +1,7 @@
 """Run the benchmarks, print one table, keep every figure as JSON.
 
-`python -m bench.run` runs all of them; `python -m bench.run http` or `... eventstore` runs one.
+`python -m bench.run` runs all of them; `python -m bench.run http` (or `eventstore`, `query`) runs
+one.
 The figures go to `bench/results/<UTC timestamp>.json` and `bench/results/latest.json`, with the
 machine they were measured on. The exit status is 1 if a benchmark failed to run (a goal not met
 is a figure, not a failure).
@@ -29,7 +30,11 @@ RESULTS = Path(__file__).resolve().parent / "results"
 REPO = RESULTS.parents[1]
 
 #: name on the command line -> module
-BENCHES = {"eventstore": "bench.eventstore_bench", "http": "bench.http_bench"}
+BENCHES = {
+    "eventstore": "bench.eventstore_bench",
+    "http": "bench.http_bench",
+    "query": "bench.query_bench",
+}
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,39 @@ ROWS: dict[str, list[Row]] = {
         Row("server CPU, no-op", ("noop", "server_cpu_pct"), "% of a core"),
         Row("commands / no-op rate", ("rate_ratio",), "x", (">=", 0.5)),
         Row("commands / no-op p99", ("p99_ratio",), "x", ("<=", 2.0)),
+    ],
+    "query": [
+        *(
+            Row(
+                f"{label} p99, 100k tickets",
+                ("read_model", "queries", key, "p99_ms"),
+                "ms",
+                ("<=", 20.0),
+            )
+            for label, key in (
+                ("list customer 1st page", "list_customer_first_page"),
+                ("list agent 1 dept", "list_agent_department"),
+                ("list agent all depts", "list_agent_all_departments"),
+                ("list deep cursor, all", "list_deep_cursor_all"),
+                ("list deep cursor, 1 dept", "list_deep_cursor_department"),
+                ("list unread, customer", "list_unread_customer"),
+                ("list unread, agent 1 dept", "list_unread_agent_department"),
+                ("list search, customer", "list_search_customer"),
+                ("list search, all depts", "list_search_all_departments"),
+                ("counters customer", "counters_customer"),
+                ("counters agent 1 dept", "counters_agent_department"),
+                ("counters admin", "counters_admin"),
+            )
+        ),
+        Row("lag to visible p50, 200 cmd/s", ("http", "lag", "get", "p50_ms"), "ms"),
+        Row("lag to visible p99, 200 cmd/s", ("http", "lag", "get", "p99_ms"), "ms", ("<=", 50.0)),
+        Row("lag to visible max", ("http", "lag", "get", "max_ms"), "ms"),
+        Row("plain GET p50 (no header)", ("http", "baseline", "get", "p50_ms"), "ms"),
+        Row("plain GET p99 (no header)", ("http", "baseline", "get", "p99_ms"), "ms"),
+        Row("achieved command rate", ("http", "lag", "commands_per_s"), "cmd/s"),
+        Row("command p99 under that load", ("http", "lag", "command", "p99_ms"), "ms"),
+        Row("lag errors (non-2xx)", ("http", "lag", "errors"), "requests", ("==", 0)),
+        Row("stale reads with X-Min-Position", ("http", "lag", "stale_reads"), "reads", ("==", 0)),
     ],
 }
 
