@@ -22,6 +22,7 @@ from .application.monitor import MonitoredFeed, ProjectionMonitor
 from .application.ports import EventFeed, ReadModel
 from .application.projector import Projector
 from .application.queries import TicketQueries
+from .domain.search import normalize
 from .settings import QuerySettings
 
 _log = structlog.get_logger("ticketing.query")
@@ -43,6 +44,8 @@ class QueryService:
 
     def start(self) -> None:
         """Run the projector in the background (idempotent)."""
+        # Build the search normaliser's tables now, not inside the first request that needs them.
+        normalize("")
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._project(), name="query-projector")
 
