@@ -66,8 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     from ticketing.embedded import create_embedded_app
 
     # Our middleware writes one JSON access line per request; uvicorn's own would repeat it.
+    # Open SSE streams would hold a shutdown forever: give them 5 s.
     uvicorn.run(
-        create_embedded_app(), host=args.host, port=args.port, log_config=None, access_log=False
+        create_embedded_app(),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=5,
     )
     return 0
 

@@ -1,9 +1,10 @@
 """The embedded mode: every service in one process on local files (no servers to install).
 
-One FastAPI app serves the tickets routes and the query routes with one token verifier. The
-query service's projector follows the tickets service's own event store object, so a commit
-wakes it at once; it runs as a background task for the app's lifetime. The attachments and
-notifications services join the same process as they are built.
+One FastAPI app serves the tickets, query, attachments and notifications routes with one token
+verifier. The consumers (the query projector, the attachments reference consumer, the
+notifications consumer and sender) follow the tickets service's own event store object, so a
+commit wakes them at once; they run as background tasks for the app's lifetime. Services meet
+only through ports (`wiring.py`).
 """
 
 from __future__ import annotations
@@ -12,55 +13,97 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from ticketing_attachments.bootstrap import AttachmentsService, build_attachments_service
+from ticketing_attachments.entrypoints.http import ATTACHMENTS_PREFIX
+from ticketing_attachments.entrypoints.http import attach as attach_attachments
+from ticketing_attachments.settings import AttachmentsSettings
+from ticketing_notifications.bootstrap import NotificationsService, build_notifications_service
+from ticketing_notifications.entrypoints import http as notifications_http
+from ticketing_notifications.settings import NotificationsSettings
+from ticketing_query.adapters.feed_eventstore import StoreFeed
 from ticketing_query.bootstrap import QueryService, build_query_service
 from ticketing_query.entrypoints import http as query_http
 from ticketing_query.settings import QuerySettings
-from ticketing_tickets.bootstrap import TicketsService, build_tickets_service
+from ticketing_tickets.bootstrap import (
+    TicketsService,
+    build_tickets_service,
+    event_store_from_url,
+)
 from ticketing_tickets.entrypoints import http as tickets_http
 from ticketing_tickets.settings import TicketsSettings
 from ticketing_web import build_app
 from ticketing_web.observability import configure_logging
 from ticketing_web.settings import verifier_from
 
+from ticketing.wiring import AttachmentsForQuery, AttachmentsForTickets
+
 
 def create_embedded_app(
-    settings: TicketsSettings | None = None, query_settings: QuerySettings | None = None
+    settings: TicketsSettings | None = None,
+    query_settings: QuerySettings | None = None,
+    attachments_settings: AttachmentsSettings | None = None,
+    notifications_settings: NotificationsSettings | None = None,
 ) -> FastAPI:
-    """The whole product as one ASGI app; its lifespan runs the projector and closes the stores."""
+    """The whole product as one ASGI app; its lifespan runs the consumers and closes the stores."""
     settings = settings or TicketsSettings()
     query_settings = query_settings or QuerySettings()
+    attachments_settings = attachments_settings or AttachmentsSettings()
+    notifications_settings = notifications_settings or NotificationsSettings()
     configure_logging(settings.log_level)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    query_settings.data_dir.mkdir(parents=True, exist_ok=True)
-    tickets = build_tickets_service(settings)
-    query = build_query_service(query_settings, store=tickets.store)
-    return compose(tickets, query)
+    for each in (settings, query_settings, attachments_settings, notifications_settings):
+        each.data_dir.mkdir(parents=True, exist_ok=True)
+    store = event_store_from_url(
+        settings.resolved_event_store_url(), synchronous=settings.sqlite_synchronous
+    )
+    attachments = build_attachments_service(attachments_settings, feed=StoreFeed(store))
+    tickets = build_tickets_service(
+        settings, store=store, attachments=AttachmentsForTickets(attachments)
+    )
+    query = build_query_service(query_settings, store=store)
+    query.attachments = AttachmentsForQuery(attachments)
+    notifications = build_notifications_service(notifications_settings, feed=StoreFeed(store))
+    return compose(tickets, query, attachments, notifications)
 
 
-def compose(tickets: TicketsService, query: QueryService) -> FastAPI:
-    """One app serving both services' routes (tests build the services themselves)."""
+def compose(
+    tickets: TicketsService,
+    query: QueryService,
+    attachments: AttachmentsService | None = None,
+    notifications: NotificationsService | None = None,
+) -> FastAPI:
+    """One app serving every service's routes (tests build the services themselves)."""
+    consumers = [c for c in (query, attachments, notifications) if c is not None]
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        query.start()
+        for consumer in consumers:
+            consumer.start()
         try:
             yield
         finally:
-            await query.close()  # the projector stops before the store it reads closes
+            for consumer in reversed(consumers):  # before the store they read closes
+                await consumer.close()
             await tickets.close()
 
     async def ready() -> bool:
-        return await tickets_http.is_ready(tickets) and await query.ready()
+        if not await tickets_http.is_ready(tickets):
+            return False
+        return all([await consumer.ready() for consumer in consumers])
 
     app = build_app(
-        title="Ticketing (embedded: tickets and queries)",
+        title="Ticketing (embedded)",
         service="embedded",
         version="1",
         token_verifier=verifier_from(tickets.settings),
         max_body_bytes=tickets.settings.max_body_bytes,
         readiness=ready,
         lifespan=lifespan,
+        body_limit_exempt=(ATTACHMENTS_PREFIX,),  # uploads enforce their own, larger limit
     )
     tickets_http.attach(app, tickets)
     query_http.attach(app, query)
+    if attachments is not None:
+        attach_attachments(app, attachments)
+    if notifications is not None:
+        notifications_http.attach(app, notifications)
     return app

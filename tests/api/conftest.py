@@ -76,5 +76,8 @@ def open_ticket(client: httpx.AsyncClient, auth: Auth) -> Callable[..., Any]:
     return opener
 
 
-# The embedded composition (tickets + queries) for tests/api/test_queries*.py.
+# The attachments service alone, fed events by the test, for tests/api/test_attachments*.py;
+# the embedded composition (tickets + queries) for tests/api/test_queries*.py.
+from .attachment_fixtures import attachments_desk  # noqa: E402, F401
+from .notification_fixtures import notifications  # noqa: E402, F401
 from .query_fixtures import desk, embedded  # noqa: E402, F401

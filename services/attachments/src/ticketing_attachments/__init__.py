@@ -1,1 +1,2 @@
-"""The attachments service. Its read side arrives with issue 4; nothing here is wired yet."""
+"""The attachments service: uploads sniffed and checksummed, blobs stored by key, downloads
+authorised from what the ticket events say about who may see each attachment."""

@@ -1,1 +1,1 @@
-"""The notifications service. Its read side arrives with issue 4; nothing here is wired yet."""
+"""The notifications service: who to tell about ticket events, and through which channels."""

@@ -19,7 +19,7 @@ from .adapters.feed_eventstore import StoreFeed
 from .adapters.readmodel_memory import InMemoryReadModel
 from .adapters.readmodel_sqlite import SqliteReadModel
 from .application.monitor import MonitoredFeed, ProjectionMonitor
-from .application.ports import EventFeed, ReadModel
+from .application.ports import AttachmentCatalog, EventFeed, ReadModel
 from .application.projector import Projector
 from .application.queries import TicketQueries
 from .domain.search import normalize
@@ -40,6 +40,8 @@ class QueryService:
     monitor: ProjectionMonitor
     queries: TicketQueries
     owned_store: EventStore | None = None  # closed with the service when it opened it
+    #: Describes attachments in a ticket's detail (set by the composition; None: none shown).
+    attachments: AttachmentCatalog | None = None
     _task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     def start(self) -> None:

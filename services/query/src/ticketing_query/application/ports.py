@@ -115,3 +115,21 @@ class EventFeed(Protocol):
     async def head(self) -> int:
         """The newest position in the source (for lag and rebuild progress)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentInfo:
+    """What a ticket's detail shows of an attachment (the attachments service keeps it)."""
+
+    attachment_id: str
+    filename: str
+    content_type: str
+    size: int
+
+
+class AttachmentCatalog(Protocol):
+    """Describes attachments by id; ids it does not know are left out."""
+
+    async def describe(
+        self, brand_id: str, attachment_ids: Sequence[str]
+    ) -> dict[str, AttachmentInfo]: ...

@@ -143,7 +143,7 @@ async def ticket_by_tracking_code(
     """The ticket with this tracking code (Persian digits, spaces and hyphens accepted)."""
     scope = scope_of(identity)
     found = await _service(request).queries.by_tracking_code(scope, code)
-    return _shown(found, scope)
+    return await _shown(request, found, scope)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail, responses=_NOT_FOUND)
@@ -153,7 +153,7 @@ async def ticket(ticket_id: str, request: Request, identity: CurrentIdentity) ->
     found = None
     if _TICKET_ID.match(ticket_id):
         found = await _service(request).queries.detail(scope, ticket_id)
-    return _shown(found, scope)
+    return await _shown(request, found, scope)
 
 
 @router.get("/counters", response_model=CountersResponse)
@@ -162,11 +162,14 @@ async def counters(request: Request, identity: CurrentIdentity) -> CountersRespo
     return counters_of(await _service(request).queries.counters(scope_of(identity)))
 
 
-def _shown(found: Detail | None, scope: Scope) -> TicketDetail:
+async def _shown(request: Request, found: Detail | None, scope: Scope) -> TicketDetail:
     # Invisible, unknown and malformed are all the same 404: nothing hints that it exists.
     if found is None:
         raise HTTPException(404, "No such ticket.")
-    return detail_of(found, scope.side)
+    catalog = _service(request).attachments
+    ids = [a for message in found.messages for a in message.attachment_ids]
+    described = await catalog.describe(found.ticket.brand_id, ids) if catalog and ids else {}
+    return detail_of(found, scope.side, described)
 
 
 def attach(app: FastAPI, service: QueryService) -> None:

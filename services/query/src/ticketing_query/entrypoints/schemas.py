@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
+from ticketing_query.application.ports import AttachmentInfo
 from ticketing_query.application.queries import Detail
 from ticketing_query.domain.counters import Counters
 from ticketing_query.domain.status import LABELS, AgentState
@@ -53,7 +55,7 @@ class Message(BaseModel):
     body: str
     internal: bool
     attachments: list[Attachment] = Field(
-        description="empty until the attachments service exists (it will describe them)"
+        description="the message's attachments the attachments service can describe"
     )
     created_at: datetime
 
@@ -109,25 +111,35 @@ def ticket_of(view: TicketView, side: str) -> Ticket:
     return Ticket.model_validate(_ticket_fields(view, side))
 
 
-def message_of(message: MessageView) -> Message:
-    # Attachment ids are kept in the read model; their metadata will come from the attachments
-    # service, so until it exists none are listed (an id alone would describe nothing).
+def message_of(message: MessageView, described: Mapping[str, AttachmentInfo]) -> Message:
+    # The read model keeps attachment ids; what they are comes from the attachments service.
     return Message(
         message_id=message.message_id,
         author_id=message.author_id,
         author_role=message.author_role,
         body=message.body,
         internal=message.internal,
-        attachments=[],
+        attachments=[
+            Attachment(
+                attachment_id=info.attachment_id,
+                filename=info.filename,
+                content_type=info.content_type,
+                size=info.size,
+            )
+            for info in (described.get(a) for a in message.attachment_ids)
+            if info is not None
+        ],
         created_at=_utc(message.created_at),
     )
 
 
-def detail_of(detail: Detail, side: str) -> TicketDetail:
+def detail_of(
+    detail: Detail, side: str, described: Mapping[str, AttachmentInfo] | None = None
+) -> TicketDetail:
     return TicketDetail.model_validate(
         {
             **_ticket_fields(detail.ticket, side),
-            "messages": [message_of(m) for m in detail.messages],
+            "messages": [message_of(m, described or {}) for m in detail.messages],
         }
     )
 

@@ -1,0 +1,1 @@
+"""Use cases of the attachments service and the ports they need."""

@@ -1,0 +1,179 @@
+"""Wires the attachments service's ports to adapters chosen by settings. Nothing runs at import.
+
+The service holds its reference consumer and its cleanup loop: in the embedded process it reads
+the feed the process passes in (the query service's `StoreFeed` over the shared event store);
+standalone, it opens the event store itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import structlog
+from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
+from ticketing_eventstore.ports import EventStore
+
+from .adapters.blobs_local import LocalBlobStore
+from .adapters.blobs_memory import InMemoryBlobStore
+from .adapters.catalog_memory import InMemoryCatalog
+from .adapters.catalog_sqlite import SqliteCatalog
+from .adapters.feed_eventstore import StoreEvents
+from .application.attachments import Attachments, UploadPolicy
+from .application.ports import AttachmentCatalog, BlobStore, EventFeed
+from .application.references import ReferenceConsumer
+from .settings import AttachmentsSettings
+
+_log = structlog.get_logger("ticketing.attachments")
+_RESTART_DELAY = 1.0
+
+
+@dataclass
+class AttachmentsService:
+    """Everything the attachments HTTP app needs, built once per process."""
+
+    settings: AttachmentsSettings
+    attachments: Attachments
+    consumer: ReferenceConsumer
+    owned_store: EventStore | None = None  # closed with the service when it opened it
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
+
+    def start(self) -> None:
+        """Run the reference consumer and the cleanup loop in the background (idempotent)."""
+        if not self.running:
+            self.stop_now()
+            self._tasks = [
+                asyncio.create_task(self._forever(self.consumer.run), name="attachments-refs"),
+                asyncio.create_task(self._cleanup_loop(), name="attachments-cleanup"),
+            ]
+
+    @property
+    def running(self) -> bool:
+        return bool(self._tasks) and all(not t.done() for t in self._tasks)
+
+    def stop_now(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+
+    async def stop(self) -> None:
+        """Stop both loops; what was applied is kept (the consumer resumes from its checkpoint)."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def close(self) -> None:
+        await self.stop()
+        await self.attachments.catalog.close()
+        await self.attachments.blobs.close()
+        if self.owned_store is not None:
+            await self.owned_store.close()
+
+    async def ready(self) -> bool:
+        """The loops run and the catalog answers."""
+        return self.running and await self.attachments.catalog.ready()
+
+    # -- the public helpers the composition wires into the other services ---------------------
+
+    async def check_usable(
+        self, brand_id: str, user_id: str, role: str, attachment_ids: list[str]
+    ) -> list[tuple[str, str]]:
+        """For the tickets service's AttachmentLookup: (field, message) per unusable id."""
+        return await self.attachments.check_usable(brand_id, user_id, role, attachment_ids)
+
+    async def describe(
+        self, brand_id: str, attachment_ids: list[str]
+    ) -> dict[str, dict[str, str | int]]:
+        """For the query service's detail view: {id: {attachment_id, filename, content_type,
+        size}} of the known ids."""
+        return await self.attachments.describe(brand_id, attachment_ids)
+
+    async def cleanup_once(self) -> int:
+        """Delete expired unreferenced uploads now, if the consumer has seen every event (an
+        upload it has not yet seen referenced must not go)."""
+        if not await self.consumer.caught_up():
+            return 0
+        return await self.attachments.cleanup()
+
+    async def _cleanup_loop(self) -> None:
+        async def once() -> None:
+            while True:
+                await asyncio.sleep(self.settings.attachments_cleanup_interval_seconds)
+                await self.cleanup_once()
+
+        await self._forever(once)
+
+    async def _forever(self, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        # A failure (the disk, say) must not end the loop for the life of the process.
+        while True:
+            try:
+                await work()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                _log.exception("attachments_loop_failed", restart_in_seconds=_RESTART_DELAY)
+            await asyncio.sleep(_RESTART_DELAY)
+
+
+def catalog_from_url(url: str, *, synchronous: str = "FULL") -> AttachmentCatalog:
+    """`sqlite:///path` (the embedded default) or `memory://` (tests)."""
+    if url.startswith("sqlite:///"):
+        return SqliteCatalog(Path(url.removeprefix("sqlite:///")), synchronous=synchronous)
+    if url.startswith("memory://"):
+        return InMemoryCatalog()
+    raise ValueError(f"unsupported attachment catalog URL {url!r}")
+
+
+def blobs_from_setting(value: str) -> BlobStore:
+    """A directory (the embedded default) or `memory://` (tests)."""
+    if value.startswith("memory://"):
+        return InMemoryBlobStore()
+    store = LocalBlobStore(Path(value))
+    store.sweep_temp_files()
+    return store
+
+
+def build_attachments_service(
+    settings: AttachmentsSettings,
+    *,
+    feed: EventFeed | None = None,
+    blobs: BlobStore | None = None,
+    catalog: AttachmentCatalog | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> AttachmentsService:
+    """The attachments service reading ticket events from `feed` (the embedded process's), else
+    from the configured event store."""
+    owned: EventStore | None = None
+    if feed is None:
+        url = settings.resolved_event_store_url()
+        if url.startswith("sqlite:///"):
+            owned = SqliteEventStore(Path(url.removeprefix("sqlite:///")))
+        elif url.startswith("memory://"):
+            owned = InMemoryEventStore()  # only useful in tests
+        else:
+            raise ValueError(f"unsupported event store URL {url!r}")
+        feed = StoreEvents(owned)
+    catalog = catalog or catalog_from_url(
+        settings.resolved_catalog_url(), synchronous=settings.sqlite_synchronous
+    )
+    attachments = Attachments(
+        blobs=blobs or blobs_from_setting(settings.resolved_blob_dir()),
+        catalog=catalog,
+        policy=UploadPolicy(
+            max_bytes=settings.attachments_max_bytes,
+            allowed=settings.attachments_allowed_types,
+            keep_unreferenced=timedelta(hours=settings.attachments_keep_unreferenced_hours),
+        ),
+        clock=clock or (lambda: datetime.now(UTC)),
+        new_id=lambda: uuid.uuid4().hex,
+    )
+    consumer = ReferenceConsumer(feed=feed, catalog=catalog)
+    return AttachmentsService(settings, attachments, consumer, owned)

@@ -1,0 +1,177 @@
+"""The attachments API (API.md, Attachments): upload one file, download one attachment.
+
+Uploads stream: the app-wide body limit must not apply to `ATTACHMENTS_PREFIX` (pass it to
+`build_app(body_limit_exempt=...)`); the upload's own cap is enforced while the bytes arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app, problem
+from ticketing_web.settings import verifier_from
+
+from ticketing_attachments.application.inspection import UploadRejected
+from ticketing_attachments.bootstrap import AttachmentsService
+from ticketing_attachments.domain import Caller, content_disposition
+
+from .multipart import MalformedUpload, file_part
+
+ATTACHMENTS_PREFIX = "/v1/attachments"
+
+
+def _service(request: Request) -> AttachmentsService:
+    service: AttachmentsService = request.app.state.attachments
+    return service
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/problem+json": {}}}
+
+
+def caller_of(identity: Identity) -> Caller:
+    return Caller(
+        user_id=identity.sub,
+        role=identity.role,
+        departments=frozenset(identity.departments) if identity.departments is not None else None,
+        customers=frozenset(identity.customers),
+    )
+
+
+class AttachmentCreated(BaseModel):
+    attachment_id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+router = APIRouter(
+    prefix=ATTACHMENTS_PREFIX,
+    tags=["attachments"],
+    responses={401: _problem("no valid token")},
+)
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=AttachmentCreated,
+    openapi_extra=_UPLOAD_BODY,
+    responses={
+        400: _problem("the multipart body is malformed"),
+        413: _problem("the file is over the size limit; nothing stored"),
+        415: _problem("a type not allowed, or bytes contradicting the declared type"),
+        422: _problem("no `file` field, or an empty file"),
+    },
+)
+async def upload(request: Request, identity: CurrentIdentity) -> Any:
+    """Store one file (multipart field `file`); its type is decided from its bytes."""
+    service = _service(request)
+    try:
+        part = await file_part(request, "file", max_file_bytes=service.attachments.policy.max_bytes)
+        stored = await service.attachments.upload(
+            brand_id=identity.brand,
+            uploader=caller_of(identity),
+            filename=part.filename,
+            declared_type=part.content_type,
+            chunks=part.chunks,
+        )
+    except UploadRejected as rejected:
+        return _refused(rejected.status, rejected.detail)
+    except MalformedUpload as malformed:
+        return _refused(malformed.status, malformed.detail)
+    return AttachmentCreated(
+        attachment_id=stored.attachment_id,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+    )
+
+
+def _refused(status: int, detail: str) -> Any:
+    errors = [{"field": "file", "message": detail}] if status == 422 else None
+    # The rest of the body is not read: ask the client not to reuse the connection.
+    return problem(status, detail, errors=errors, headers={"Connection": "close"})
+
+
+@router.get(
+    "/{attachment_id}",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "the bytes, with the stored content type", "content": {"*/*": {}}},
+        404: _problem("no such attachment, or not one the caller may read"),
+    },
+)
+async def download(attachment_id: str, request: Request, identity: CurrentIdentity) -> Any:
+    """The attachment's bytes, if the caller uploaded it or may see a ticket that carries it."""
+    found = await _service(request).attachments.download(
+        brand_id=identity.brand, caller=caller_of(identity), attachment_id=attachment_id
+    )
+    if found is None:  # unknown, malformed and not allowed are the same 404
+        raise HTTPException(404, "No such attachment.")
+    a = found.attachment
+    return StreamingResponse(
+        found.chunks,
+        media_type=a.content_type,
+        headers={
+            "Content-Length": str(a.size),
+            "Content-Disposition": content_disposition(a.filename),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "ETag": f'"{a.sha256}"',
+        },
+    )
+
+
+def attach(app: FastAPI, service: AttachmentsService) -> None:
+    """Serve the attachment routes from `app` (its own or the embedded one). The app must
+    exempt `ATTACHMENTS_PREFIX` from its body limit."""
+    app.state.attachments = service
+    app.include_router(router)
+
+
+def create_app(service: AttachmentsService, *, verifier: TokenVerifier | None = None) -> FastAPI:
+    """The attachments service alone as an ASGI app: it runs its consumer while it serves."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        service.start()
+        try:
+            yield
+        finally:
+            await service.close()
+
+    app = build_app(
+        title="Ticketing: attachments",
+        service="attachments",
+        version="1",
+        token_verifier=verifier or verifier_from(service.settings),
+        max_body_bytes=service.settings.max_body_bytes,
+        readiness=service.ready,
+        lifespan=lifespan,
+        body_limit_exempt=(ATTACHMENTS_PREFIX,),
+    )
+    attach(app, service)
+    return app

@@ -1,0 +1,42 @@
+"""The attachments service's settings: one BaseSettings, read from TICKETING_* environment
+variables (TICKETING_ATTACHMENTS_* for its own)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from ticketing_web.settings import JwtSettings
+
+from .application.inspection import DEFAULT_ALLOWED
+
+
+class AttachmentsSettings(JwtSettings):
+    """Mode and token keys come from JwtSettings (shared with every service)."""
+
+    data_dir: Path = Path("var")
+    #: `sqlite:///path.db` or `memory://`; empty = `<data_dir>/attachments.db`.
+    attachments_catalog_url: str = ""
+    #: Where blobs live: a directory, or `memory://`; empty = `<data_dir>/attachments`.
+    attachments_blob_dir: str = ""
+    attachments_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=1024**3)
+    attachments_allowed_types: frozenset[str] = DEFAULT_ALLOWED
+    #: Uploads no ticket references are deleted after this many hours.
+    attachments_keep_unreferenced_hours: float = Field(default=24.0, gt=0)
+    attachments_cleanup_interval_seconds: float = Field(default=600.0, gt=0)
+    #: Where the standalone service reads events; empty = `<data_dir>/events.db`.
+    event_store_url: str = ""
+    sqlite_synchronous: Literal["FULL", "EXTRA", "NORMAL"] = "FULL"
+    #: Every other request body's cap (uploads have their own, above).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    log_level: str = "INFO"
+
+    def resolved_catalog_url(self) -> str:
+        return self.attachments_catalog_url or f"sqlite:///{self.data_dir / 'attachments.db'}"
+
+    def resolved_blob_dir(self) -> str:
+        return self.attachments_blob_dir or str(self.data_dir / "attachments")
+
+    def resolved_event_store_url(self) -> str:
+        return self.event_store_url or f"sqlite:///{self.data_dir / 'events.db'}"

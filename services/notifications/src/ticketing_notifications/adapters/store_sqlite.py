@@ -1,0 +1,170 @@
+"""SqliteNotificationStore: the embedded mode's store, one SQLite file (`notifications.db`).
+
+Durability: WAL with `synchronous=FULL`: a claim in the sent ledger must be on disk before the
+message goes out, or a power loss could let it go out twice. Every statement runs on one thread
+with one connection (the store's traffic is small), writes in `BEGIN IMMEDIATE` transactions so
+a second process on the same file waits its turn instead of interleaving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Concatenate, ParamSpec, TypeVar
+
+from ticketing_eventstore.sqlite_files import retry_while_locked
+
+from ticketing_notifications.application.ports import (
+    Claim,
+    Consumed,
+    DeadLetter,
+    Item,
+    Job,
+    Preferences,
+    Unconfirmed,
+    Viewer,
+)
+from ticketing_notifications.domain.rules import TicketFacts
+
+from . import store_sqlite_sql as sql
+from .store_sqlite_schema import SCHEMA
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class StoreClosed(Exception):
+    """The store was closed."""
+
+
+class SqliteNotificationStore:
+    """Construction does no IO; the first call creates the file and its tables."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._path = os.fspath(path)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notifications-db")
+        self._db: sqlite3.Connection | None = None
+        self._closed = False
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is None:
+            db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA busy_timeout = 30000")
+            retry_while_locked(lambda: db.execute("PRAGMA journal_mode = WAL"))
+            db.execute("PRAGMA synchronous = FULL")
+            retry_while_locked(lambda: db.executescript(SCHEMA))
+            self._db = db
+        return self._db
+
+    async def _run(
+        self,
+        action: Callable[Concatenate[sqlite3.Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        if self._closed:
+            raise StoreClosed("the notification store is closed")
+        call = functools.partial(self._on_thread, action, False, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, call)
+
+    async def _write(
+        self,
+        action: Callable[Concatenate[sqlite3.Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        if self._closed:
+            raise StoreClosed("the notification store is closed")
+        call = functools.partial(self._on_thread, action, True, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, call)
+
+    def _on_thread(
+        self,
+        action: Callable[Concatenate[sqlite3.Connection, P], T],
+        write: bool,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        db = self._connect()
+        if not write:
+            return action(db, *args, **kwargs)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            result = action(db, *args, **kwargs)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return result
+
+    async def checkpoint(self) -> int:
+        return await self._run(sql.checkpoint)
+
+    async def facts(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], TicketFacts]:
+        return await self._run(sql.facts, keys)
+
+    async def record(self, consumed: Consumed) -> list[str]:
+        return await self._write(sql.record, consumed)
+
+    async def preferences(self, brand_id: str, customer_id: str) -> Preferences | None:
+        return await self._run(sql.preferences, brand_id, customer_id)
+
+    async def save_preferences(
+        self, brand_id: str, customer_id: str, preferences: Preferences
+    ) -> None:
+        await self._write(sql.save_preferences, brand_id, customer_id, preferences)
+
+    async def items(
+        self, viewer: Viewer, *, limit: int, before: int | None = None, after: int | None = None
+    ) -> list[Item]:
+        return await self._run(sql.items, viewer, limit, before, after)
+
+    async def find(self, viewer: Viewer, notification_id: str) -> Item | None:
+        return await self._run(sql.find, viewer, notification_id)
+
+    async def mark_read(self, viewer: Viewer, notification_ids: Sequence[str] | None) -> None:
+        await self._write(sql.mark_read, viewer, notification_ids)
+
+    async def due_jobs(self, now: datetime, *, limit: int) -> list[Job]:
+        return await self._run(sql.due_jobs, now, limit)
+
+    async def next_due(self) -> datetime | None:
+        return await self._run(sql.next_due)
+
+    async def claim(self, job: Job, *, owner: str, now: datetime) -> Claim:
+        return await self._write(sql.claim, job, owner, now)
+
+    async def confirm(self, job: Job) -> None:
+        await self._write(sql.confirm, job)
+
+    async def retry_later(self, job: Job, *, error: str, next_at: datetime) -> None:
+        await self._write(sql.retry_later, job, error, next_at)
+
+    async def dead_letter(self, job: Job, *, reason: str, now: datetime) -> None:
+        await self._write(sql.dead_letter, job, reason, now)
+
+    async def drop(self, job: Job) -> None:
+        await self._write(sql.drop, job)
+
+    async def dead_letters(self, brand_id: str, *, limit: int) -> list[DeadLetter]:
+        return await self._run(sql.dead_letters, brand_id, limit)
+
+    async def unconfirmed(self, brand_id: str, *, except_owner: str) -> list[Unconfirmed]:
+        return await self._run(sql.unconfirmed, brand_id, except_owner)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._close_sync)
+        self._thread.shutdown(wait=True)
+
+    def _close_sync(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,220 @@
+"""The notifications API (API.md, Notifications): the in-app list, read flags, the SSE stream,
+the customer's channel preferences, and (admins) dead letters and unconfirmed sends."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app, problem
+from ticketing_web.auth import bearer_token
+from ticketing_web.settings import verifier_from
+
+from ticketing_notifications.application.ports import Preferences, Viewer
+from ticketing_notifications.bootstrap import NotificationsService
+from ticketing_notifications.domain.rules import CUSTOMER, DEPARTMENT
+
+from . import stream
+from .schemas import (
+    CursorText,
+    DeadLetterOut,
+    NotificationPage,
+    PreferencesIn,
+    PreferencesOut,
+    UnconfirmedOut,
+    dead_letter_of,
+    decode_cursor,
+    encode_cursor,
+    item_of,
+    preferences_of,
+    unconfirmed_of,
+)
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/problem+json": {}}}
+
+
+router = APIRouter(
+    prefix="/v1/notifications", tags=["notifications"], responses={401: _problem("no token")}
+)
+_FORBIDDEN: dict[int | str, dict[str, Any]] = {403: _problem("not for the caller's role")}
+
+
+def _service(request: Request) -> NotificationsService:
+    service: NotificationsService = request.app.state.notifications
+    return service
+
+
+def viewer_of(identity: Identity) -> Viewer:
+    """Whose notifications the caller sees: a customer its own; a representative its
+    customers'; an agent its departments' (all without a claim); an admin the whole brand's."""
+    match identity.role:
+        case "customer":
+            return Viewer(identity.brand, identity.sub, CUSTOMER, frozenset({identity.sub}))
+        case "representative":
+            return Viewer(identity.brand, identity.sub, CUSTOMER, frozenset(identity.customers))
+        case "agent" if identity.departments is not None:
+            return Viewer(identity.brand, identity.sub, DEPARTMENT, frozenset(identity.departments))
+        case _:
+            return Viewer(identity.brand, identity.sub, DEPARTMENT, None)
+
+
+@router.get("", response_model=NotificationPage)
+async def list_notifications(
+    request: Request,
+    identity: CurrentIdentity,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[CursorText, Query(description="`next_cursor` of the previous page")] = None,
+) -> NotificationPage:
+    """The caller's notifications, newest first, a page at a time."""
+    before = decode_cursor(cursor) if cursor is not None else None
+    store = _service(request).store
+    found = await store.items(viewer_of(identity), limit=limit + 1, before=before)
+    page = found[:limit]
+    more = len(found) > limit
+    return NotificationPage(
+        items=[item_of(i) for i in page],
+        next_cursor=encode_cursor(page[-1].seq) if more else None,
+    )
+
+
+@router.post("/read-all")
+async def read_all(request: Request, identity: CurrentIdentity) -> dict[str, bool]:
+    """Mark every notification of the caller read."""
+    await _service(request).store.mark_read(viewer_of(identity), None)
+    return {"read": True}
+
+
+@router.post("/{notification_id}/read", responses={404: _problem("no such notification")})
+async def read_one(
+    notification_id: str, request: Request, identity: CurrentIdentity
+) -> dict[str, Any]:
+    """Mark one notification read (for the caller: agents each have their own read flags)."""
+    viewer = viewer_of(identity)
+    store = _service(request).store
+    if await store.find(viewer, notification_id) is None:
+        raise HTTPException(404, "No such notification.")
+    await store.mark_read(viewer, [notification_id])
+    return {"notification_id": notification_id, "read": True}
+
+
+async def _stream_identity(
+    request: Request,
+    access_token: Annotated[
+        str | None, Query(description="the token, for EventSource clients that cannot set headers")
+    ] = None,
+) -> Identity:
+    verifier: TokenVerifier = request.app.state.token_verifier
+    if access_token and not request.headers.get("authorization"):
+        return await verifier.verify(access_token)
+    return await verifier.verify(bearer_token(request))
+
+
+@router.get("/stream", response_class=StreamingResponse)
+async def notification_stream(
+    request: Request,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    access_token: Annotated[str | None, Query()] = None,
+) -> StreamingResponse:
+    """Server-Sent Events of the caller's new notifications; `Last-Event-ID` resumes."""
+    identity = await _stream_identity(request, access_token)
+    service = _service(request)
+    viewer = viewer_of(identity)
+    after = await stream.start_after(service.store, viewer, last_event_id)
+    body = stream.events(
+        request,
+        store=service.store,
+        viewer=viewer,
+        after=after,
+        wake=service.items_added,
+        poll=service.settings.sse_poll_seconds,
+        heartbeat=service.settings.sse_heartbeat_seconds,
+    )
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(body, media_type="text/event-stream", headers=headers)
+
+
+def _customer(identity: Identity) -> None:
+    if identity.role != "customer":
+        raise HTTPException(403, "Only customers have notification preferences.")
+
+
+@router.get("/preferences", response_model=PreferencesOut, responses=_FORBIDDEN)
+async def get_preferences(request: Request, identity: CurrentIdentity) -> PreferencesOut:
+    """The customer's channels (none stored: in-app only)."""
+    _customer(identity)
+    found = await _service(request).store.preferences(identity.brand, identity.sub)
+    return preferences_of(found or Preferences())
+
+
+@router.put("/preferences", response_model=PreferencesOut, responses=_FORBIDDEN)
+async def put_preferences(
+    body: PreferencesIn, request: Request, identity: CurrentIdentity
+) -> PreferencesOut | Response:
+    """Set the customer's channels; email needs `email_address`, SMS needs `phone`."""
+    _customer(identity)
+    missing = body.missing()
+    if missing:
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in missing)
+        return problem(422, detail, title="Validation failed", errors=missing)
+    preferences = body.to_preferences()
+    await _service(request).store.save_preferences(identity.brand, identity.sub, preferences)
+    return preferences_of(preferences)
+
+
+def _admin(identity: Identity) -> None:
+    if identity.role != "admin":
+        raise HTTPException(403, "Only admins see failed and unconfirmed sends.")
+
+
+@router.get("/dead-letters", response_model=list[DeadLetterOut], responses=_FORBIDDEN)
+async def dead_letters(
+    request: Request, identity: CurrentIdentity, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[DeadLetterOut]:
+    """Emails and SMS given up on after every attempt failed, newest first, with the reason."""
+    _admin(identity)
+    found = await _service(request).store.dead_letters(identity.brand, limit=limit)
+    return [dead_letter_of(d) for d in found]
+
+
+@router.get("/unconfirmed", response_model=list[UnconfirmedOut], responses=_FORBIDDEN)
+async def unconfirmed(request: Request, identity: CurrentIdentity) -> list[UnconfirmedOut]:
+    """Sends claimed but never confirmed (a crash mid-send): never resent blindly."""
+    _admin(identity)
+    service = _service(request)
+    found = await service.store.unconfirmed(identity.brand, except_owner=service.sender.owner)
+    return [unconfirmed_of(u) for u in found]
+
+
+def attach(app: FastAPI, service: NotificationsService) -> None:
+    """Serve the notification routes from `app` (its own or the embedded one)."""
+    app.state.notifications = service
+    app.include_router(router)
+
+
+def create_app(service: NotificationsService, *, verifier: TokenVerifier | None = None) -> FastAPI:
+    """The notifications service alone as an ASGI app: it consumes and sends while it serves."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        service.start()
+        try:
+            yield
+        finally:
+            await service.close()
+
+    app = build_app(
+        title="Ticketing: notifications",
+        service="notifications",
+        version="1",
+        token_verifier=verifier or verifier_from(service.settings),
+        max_body_bytes=service.settings.max_body_bytes,
+        readiness=service.ready,
+        lifespan=lifespan,
+    )
+    attach(app, service)
+    return app
