@@ -34,6 +34,8 @@ BENCHES = {
     "eventstore": "bench.eventstore_bench",
     "http": "bench.http_bench",
     "query": "bench.query_bench",
+    "attachments": "bench.attachments_bench",
+    "notifications": "bench.notifications_bench",
 }
 
 
@@ -118,6 +120,40 @@ ROWS: dict[str, list[Row]] = {
         Row("command p99 under that load", ("http", "lag", "command", "p99_ms"), "ms"),
         Row("lag errors (non-2xx)", ("http", "lag", "errors"), "requests", ("==", 0)),
         Row("stale reads with X-Min-Position", ("http", "lag", "stale_reads"), "reads", ("==", 0)),
+    ],
+    "attachments": [
+        Row("upload 10 MiB, sequential", ("sequential", "mb_per_s"), "MB/s"),
+        Row("upload p50, sequential", ("sequential", "p50_ms"), "ms"),
+        Row("upload p99, sequential", ("sequential", "p99_ms"), "ms"),
+        Row("upload 10 MiB, 4 clients", ("concurrent", "mb_per_s"), "MB/s"),
+        Row("upload p50, 4 clients", ("concurrent", "p50_ms"), "ms"),
+        Row("upload p99, 4 clients", ("concurrent", "p99_ms"), "ms"),
+        Row("raw write+fsync", ("raw", "write_fsync", "mb_per_s"), "MB/s"),
+        Row(
+            "raw write+fsync+rename+dirfsync",
+            ("raw", "write_fsync_rename_dirfsync", "mb_per_s"),
+            "MB/s",
+        ),
+        Row("server CPU, 4 clients", ("concurrent", "server_cpu_pct"), "% of a core"),
+        Row("client CPU, 4 clients", ("concurrent", "client_cpu_pct"), "% of a core"),
+        Row("upload errors (non-201, bad sha)", ("concurrent", "errors"), "uploads", ("==", 0)),
+        Row("sequential / raw (+rename)", ("sequential_vs_raw",), "x", (">=", 0.5)),
+        Row("4 clients / raw (+rename)", ("concurrent_vs_raw",), "x", (">=", 0.5)),
+        Row("sequential / raw write+fsync", ("sequential_vs_raw_plain",), "x"),
+    ],
+    "notifications": [
+        Row("reply response -> SSE p50", ("response_to_sse", "p50_ms"), "ms"),
+        Row("reply response -> SSE p99", ("response_to_sse", "p99_ms"), "ms", ("<=", 100.0)),
+        Row("reply response -> SSE max", ("response_to_sse", "max_ms"), "ms"),
+        Row("reply sent -> SSE p50", ("request_to_sse", "p50_ms"), "ms"),
+        Row("reply sent -> SSE p99", ("request_to_sse", "p99_ms"), "ms"),
+        Row("reply p99 (HTTP)", ("reply", "p99_ms"), "ms"),
+        Row("replies sent", ("replies_sent",), "replies"),
+        Row("reply errors (non-201)", ("reply_errors",), "replies", ("==", 0)),
+        Row("missing SSE deliveries", ("missing",), "events", ("==", 0)),
+        Row("extra SSE deliveries", ("extra",), "events", ("==", 0)),
+        Row("duplicate notification ids", ("duplicate_ids",), "events", ("==", 0)),
+        Row("misdelivered events", ("misdelivered",), "events", ("==", 0)),
     ],
 }
 
