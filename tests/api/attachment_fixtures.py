@@ -14,8 +14,7 @@ import pytest
 from ticketing_attachments.bootstrap import AttachmentsService, build_attachments_service
 from ticketing_attachments.entrypoints.http import ATTACHMENTS_PREFIX, attach
 from ticketing_attachments.settings import AttachmentsSettings
-from ticketing_query.adapters.feed_memory import InMemoryFeed
-from ticketing_query.domain.view import EventIn
+from ticketing_feed import EventIn, InMemoryFeed
 from ticketing_web import build_app
 from ticketing_web.settings import verifier_from
 

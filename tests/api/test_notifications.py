@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from ticketing_notifications.adapters.feed_eventstore import Batch
+from ticketing_feed import FeedBatch
 
 from .notification_fixtures import Notifications, Story, bearer
 
@@ -17,7 +17,7 @@ ADMIN = bearer("admin", "admin-1")
 
 
 async def _fed(n: Notifications, *events: Any) -> None:
-    await n.service.consumer.apply(Batch(list(events), max(e.position for e in events)))
+    await n.service.consumer.apply(FeedBatch(list(events), max(e.position for e in events)))
 
 
 async def _list(client: httpx.AsyncClient, who: dict[str, str], **params: Any) -> Any:

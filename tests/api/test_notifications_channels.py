@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from ticketing_feed import FeedBatch
 from ticketing_notifications.adapters.email_smtp import SmtpEmail
-from ticketing_notifications.adapters.feed_eventstore import Batch
 from ticketing_notifications.adapters.sms_http import HttpSms
 from ticketing_notifications.application.ports import Preferences
 from ticketing_notifications.bootstrap import build_notifications_service
@@ -116,7 +116,7 @@ async def test_an_agent_reply_is_emailed_and_texted_once_though_delivered_twice(
     events = [story.opened(), story.message(by="agent")]
     for _ in range(2):
         for event in events:
-            await service.consumer.apply(Batch([event, event], event.position))
+            await service.consumer.apply(FeedBatch([event, event], event.position))
         await service.sender.run_once()
     await sms.close()
     await service.close()
@@ -147,7 +147,7 @@ async def test_a_failing_gateway_is_retried_then_dead_lettered(tmp_path: Path) -
         "acme", "cust-1", Preferences(sms=True, phone="+989121234567")
     )
     story = Story()
-    await service.consumer.apply(Batch([story.opened(by="agent")], 1))
+    await service.consumer.apply(FeedBatch([story.opened(by="agent")], 1))
     for _ in range(3):
         await service.sender.run_once()
         await asyncio.sleep(0.05)
@@ -166,7 +166,7 @@ async def test_the_embedded_defaults_write_eml_files_and_an_sms_log(tmp_path: Pa
     )
     service = build_notifications_service(config, feed=PushFeed())
     await service.store.save_preferences("acme", "cust-1", WANTS_BOTH)
-    await service.consumer.apply(Batch([Story().opened(by="agent")], 1))
+    await service.consumer.apply(FeedBatch([Story().opened(by="agent")], 1))
     await service.sender.run_once()
     await service.close()
     [eml] = list((tmp_path / "outbox").glob("*.eml"))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ticketing_feed import EventIn
 from ticketing_query.adapters.readmodel_memory import InMemoryReadModel
 from ticketing_query.adapters.readmodel_sqlite import SqliteReadModel
 from ticketing_query.application.ports import (
@@ -30,7 +31,6 @@ from ticketing_query.domain.search import matches, tokens
 from ticketing_query.domain.view import (
     AGENT_SIDE,
     CUSTOMER_SIDE,
-    EventIn,
     MessageView,
     TicketView,
     fold,

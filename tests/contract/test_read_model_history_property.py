@@ -22,9 +22,9 @@ from read_model_fixtures import (
     listed,
     project,
 )
+from ticketing_feed import EventIn
 from ticketing_query.application.ports import Scope
 from ticketing_query.application.ports import TicketFilter as Filter
-from ticketing_query.domain.view import EventIn
 
 BRANDS = ("acme", "globex")
 CUSTOMERS = ("cust-1", "cust-2", "cust-3")

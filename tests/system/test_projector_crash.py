@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from ticketing_eventstore import SqliteEventStore
-from ticketing_query.adapters.feed_eventstore import StoreFeed
+from ticketing_feed import StoreFeed
 from ticketing_query.adapters.readmodel_sqlite import SqliteReadModel
 from ticketing_query.application.ports import Cursor, ReadModel, Scope, TicketFilter
 from ticketing_query.application.rebuild import rebuild
@@ -52,7 +52,7 @@ BODIES = ("سلام، پنل کار نمی‌کند", "پرداخت ناموفق
 CHILD = """
 import asyncio, sys
 from ticketing_eventstore import SqliteEventStore
-from ticketing_query.adapters.feed_eventstore import StoreFeed
+from ticketing_feed import StoreFeed
 from ticketing_query.adapters.readmodel_sqlite import SqliteReadModel
 from ticketing_query.application.projector import Projector
 

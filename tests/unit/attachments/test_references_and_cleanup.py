@@ -20,8 +20,7 @@ from ticketing_attachments.application.inspection import DEFAULT_ALLOWED
 from ticketing_attachments.application.ports import AttachmentCatalog
 from ticketing_attachments.application.references import ReferenceConsumer
 from ticketing_attachments.domain import Caller
-from ticketing_query.application.ports import FeedBatch
-from ticketing_query.domain.view import EventIn
+from ticketing_feed import EventIn, FeedBatch
 
 from . import samples
 
@@ -233,7 +232,7 @@ async def test_an_upload_about_to_expire_may_no_longer_be_put_on_a_message(
 
 
 async def test_the_consumer_resumes_after_its_checkpoint(catalog: AttachmentCatalog) -> None:
-    from ticketing_query.adapters.feed_memory import InMemoryFeed
+    from ticketing_feed import InMemoryFeed
 
     feed = InMemoryFeed([opened(1, []), opened(2, [], OTHER_TICKET)])
     await deliver(catalog, opened(1, []), twice=False)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ticketing_notifications.adapters.feed_eventstore import Batch, FeedEvent
+from ticketing_feed import EventIn, FeedBatch
 
 T0 = datetime(2025, 6, 20, 10, 35, tzinfo=UTC)
 TICKET = "a" * 32
@@ -22,10 +22,10 @@ class Story:
         self.position = start
         self.version = 0
 
-    def event(self, event_type: str, role: str, actor: str, **data: Any) -> FeedEvent:
+    def event(self, event_type: str, role: str, actor: str, **data: Any) -> EventIn:
         self.position += 1
         self.version += 1
-        return FeedEvent(
+        return EventIn(
             position=self.position,
             brand_id=self.brand,
             ticket_id=self.ticket_id,
@@ -37,7 +37,7 @@ class Story:
             data=data,
         )
 
-    def opened(self, *, by: str = "customer", customer: str = "cust-1") -> FeedEvent:
+    def opened(self, *, by: str = "customer", customer: str = "cust-1") -> EventIn:
         side = "customer" if by in ("customer", "representative") else "agent"
         actor = customer if by == "customer" else f"{by}-1"
         return self.event(
@@ -57,7 +57,7 @@ class Story:
             opened_by_side=side,
         )
 
-    def message(self, *, by: str, internal: bool = False) -> FeedEvent:
+    def message(self, *, by: str, internal: bool = False) -> EventIn:
         side = "customer" if by in ("customer", "representative") else "agent"
         return self.event(
             "MessagePosted",
@@ -76,12 +76,15 @@ class PushFeed:
     """A feed whose batches are whatever the test pushes, in order."""
 
     def __init__(self) -> None:
-        self._queue: asyncio.Queue[Batch] = asyncio.Queue()
+        self._queue: asyncio.Queue[FeedBatch] = asyncio.Queue()
 
-    def push(self, *events: FeedEvent) -> None:
+    def push(self, *events: EventIn) -> None:
         reached = max((e.position for e in events), default=0)
-        self._queue.put_nowait(Batch(list(events), reached))
+        self._queue.put_nowait(FeedBatch(list(events), reached))
 
-    async def batches(self, *, after: int, max_events: int = 1000) -> AsyncIterator[Batch]:
+    async def batches(self, *, after: int, max_events: int = 1000) -> AsyncIterator[FeedBatch]:
         while True:
             yield await self._queue.get()
+
+    async def head(self) -> int:
+        return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ticketing_notifications.adapters.feed_eventstore import Batch
+from ticketing_feed import FeedBatch
 from ticketing_notifications.adapters.store_memory import InMemoryNotificationStore
 from ticketing_notifications.application.consumer import Consumer
 from ticketing_notifications.application.ports import Preferences, Viewer
@@ -24,8 +24,8 @@ async def test_every_event_delivered_twice_makes_one_item_per_recipient() -> Non
     story = Story()
     history = [story.opened(), story.message(by="agent"), story.message(by="customer")]
     for event in history:
-        await consumer.apply(Batch([event, event], event.position))
-        await consumer.apply(Batch([event], event.position))
+        await consumer.apply(FeedBatch([event, event], event.position))
+        await consumer.apply(FeedBatch([event], event.position))
     assert [i.kind for i in await store.items(CUSTOMER_VIEW, limit=10)] == ["agent_replied"]
     department = await store.items(FINANCE_VIEW, limit=10)
     assert [i.kind for i in department] == ["customer_replied", "ticket_opened"]
@@ -35,11 +35,11 @@ async def test_a_replay_from_the_start_with_facts_lost_adds_nothing() -> None:
     store = InMemoryNotificationStore()
     story = Story()
     history = [story.opened(), story.message(by="agent")]
-    await _consumer(store).apply(Batch(history, 2))
+    await _consumer(store).apply(FeedBatch(history, 2))
     fresh_facts = InMemoryNotificationStore()
     fresh_facts._items = store._items  # same items, no facts: the decisions are made again
     fresh_facts._seq = store._seq
-    added = await _consumer(fresh_facts).apply(Batch(history, 2))
+    added = await _consumer(fresh_facts).apply(FeedBatch(history, 2))
     assert added == []
 
 
@@ -54,7 +54,7 @@ async def test_an_agent_reply_queues_email_and_sms_once_for_a_customer_who_wants
     story = Story()
     opening, reply = story.opened(), story.message(by="agent")
     for _ in range(2):
-        await consumer.apply(Batch([opening, reply], 2))
+        await consumer.apply(FeedBatch([opening, reply], 2))
     jobs = await store.due_jobs(reply.occurred_at, limit=10)
     assert sorted((j.channel, j.address) for j in jobs) == [
         ("email", "sara@example.ir"),
@@ -65,7 +65,9 @@ async def test_an_agent_reply_queues_email_and_sms_once_for_a_customer_who_wants
 async def test_a_customer_without_preferences_gets_in_app_only() -> None:
     store = InMemoryNotificationStore()
     story = Story()
-    await _consumer(store).apply(Batch([story.opened(by="agent"), story.message(by="agent")], 2))
+    await _consumer(store).apply(
+        FeedBatch([story.opened(by="agent"), story.message(by="agent")], 2)
+    )
     assert len(await store.items(CUSTOMER_VIEW, limit=10)) == 2
     assert await store.next_due() is None
 
@@ -74,5 +76,5 @@ async def test_a_customer_who_turned_in_app_off_gets_no_in_app_item() -> None:
     store = InMemoryNotificationStore()
     await store.save_preferences("acme", "cust-1", Preferences(in_app=False))
     story = Story()
-    await _consumer(store).apply(Batch([story.opened(), story.message(by="agent")], 2))
+    await _consumer(store).apply(FeedBatch([story.opened(), story.message(by="agent")], 2))
     assert await store.items(CUSTOMER_VIEW, limit=10) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ticketing_notifications.adapters.feed_eventstore import Batch
+from ticketing_feed import FeedBatch
 from ticketing_notifications.adapters.store_memory import InMemoryNotificationStore
 from ticketing_notifications.application.consumer import Consumer
 from ticketing_notifications.application.ports import Claim, OutgoingMessage, Preferences
@@ -46,7 +46,7 @@ async def _queued(store: InMemoryNotificationStore, *, deliveries: int = 1) -> N
     events = [story.opened(), story.message(by="agent")]
     consumer = Consumer(feed=PushFeed(), store=store)
     for _ in range(deliveries):
-        await consumer.apply(Batch(events, 2))
+        await consumer.apply(FeedBatch(events, 2))
 
 
 def _sender(store: InMemoryNotificationStore, channel: FlakyChannel, clock: Clock) -> Sender:

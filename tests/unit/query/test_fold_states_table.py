@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from ticketing_feed import EventIn
 from ticketing_query.domain.counters import contribution
 from ticketing_query.domain.search import tokens
 from ticketing_query.domain.status import LABELS, AgentState
-from ticketing_query.domain.view import EventIn, TicketView, fold
+from ticketing_query.domain.view import TicketView, fold
 
 T0 = datetime(2025, 6, 20, 10, 35, tzinfo=UTC)
 TICKET_ID = "5" * 32

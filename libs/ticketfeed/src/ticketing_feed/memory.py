@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable
 
-from ticketing_query.application.ports import FeedBatch
-from ticketing_query.domain.view import EventIn
+from .events import EventIn
+from .ports import FeedBatch
 
 
 class InMemoryFeed:

@@ -1,7 +1,7 @@
 """Wires the attachments service's ports to adapters chosen by settings. Nothing runs at import.
 
 The service holds its reference consumer and its cleanup loop: in the embedded process it reads
-the feed the process passes in (the query service's `StoreFeed` over the shared event store);
+the feed the process passes in (`ticketing_feed.StoreFeed` over the shared event store);
 standalone, it opens the event store itself.
 """
 
@@ -19,14 +19,14 @@ from typing import Any
 import structlog
 from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
 from ticketing_eventstore.ports import EventStore
+from ticketing_feed import EventFeed, StoreFeed
 
 from .adapters.blobs_local import LocalBlobStore
 from .adapters.blobs_memory import InMemoryBlobStore
 from .adapters.catalog_memory import InMemoryCatalog
 from .adapters.catalog_sqlite import SqliteCatalog
-from .adapters.feed_eventstore import StoreEvents
 from .application.attachments import Attachments, UploadPolicy
-from .application.ports import AttachmentCatalog, BlobStore, EventFeed
+from .application.ports import AttachmentCatalog, BlobStore
 from .application.references import ReferenceConsumer
 from .settings import AttachmentsSettings
 
@@ -160,7 +160,7 @@ def build_attachments_service(
             owned = InMemoryEventStore()  # only useful in tests
         else:
             raise ValueError(f"unsupported event store URL {url!r}")
-        feed = StoreEvents(owned)
+        feed = StoreFeed(owned)
     catalog = catalog or catalog_from_url(
         settings.resolved_catalog_url(), synchronous=settings.sqlite_synchronous
     )

@@ -18,16 +18,16 @@ from typing import Any
 import structlog
 from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
 from ticketing_eventstore.ports import EventStore
+from ticketing_feed import EventFeed, StoreFeed
 from ticketing_web.ids import new_hex_id
 
 from .adapters.email_files import EmlDirectory
 from .adapters.email_smtp import SmtpEmail
-from .adapters.feed_eventstore import EventStoreFeed
 from .adapters.sms_http import HttpSms, SmsLogFile
 from .adapters.store_memory import InMemoryNotificationStore
 from .adapters.store_sqlite import SqliteNotificationStore
 from .application.consumer import Consumer
-from .application.ports import Channel, EventFeed, NotificationStore
+from .application.ports import Channel, NotificationStore
 from .application.render import Renderer
 from .application.sender import Sender, utc_now
 from .application.signal import Signal
@@ -149,7 +149,7 @@ def build_notifications_service(
     if feed is None:
         event_store = _event_store(settings.resolved_event_store_url())
         owned.append(event_store)
-        feed = EventStoreFeed(event_store)
+        feed = StoreFeed(event_store)
     store = store or store_from_url(settings.resolved_store_url())
     if channels is None:
         channels, more = channels_from(settings)

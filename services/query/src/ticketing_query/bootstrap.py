@@ -14,12 +14,12 @@ from pathlib import Path
 import structlog
 from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
 from ticketing_eventstore.ports import EventStore
+from ticketing_feed import EventFeed, StoreFeed
 
-from .adapters.feed_eventstore import StoreFeed
 from .adapters.readmodel_memory import InMemoryReadModel
 from .adapters.readmodel_sqlite import SqliteReadModel
 from .application.monitor import MonitoredFeed, ProjectionMonitor
-from .application.ports import AttachmentCatalog, EventFeed, ReadModel
+from .application.ports import AttachmentCatalog, ReadModel
 from .application.projector import Projector
 from .application.queries import TicketQueries
 from .domain.search import normalize

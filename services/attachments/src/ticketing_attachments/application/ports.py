@@ -4,10 +4,10 @@ the feed of ticket events that says which tickets reference which attachments.""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from ticketing_attachments.domain import Attachment, TicketAccess
 
@@ -120,40 +120,3 @@ class AttachmentCatalog(Protocol):
     async def ready(self) -> bool: ...
 
     async def close(self) -> None: ...
-
-
-class TicketEvent(Protocol):
-    """One ticket event as a feed delivers it (the query service's `EventIn` has this shape)."""
-
-    @property
-    def position(self) -> int: ...
-    @property
-    def brand_id(self) -> str: ...
-    @property
-    def ticket_id(self) -> str: ...
-    @property
-    def stream_version(self) -> int: ...
-    @property
-    def event_type(self) -> str: ...
-    @property
-    def data(self) -> Mapping[str, Any]: ...
-
-
-class EventBatch(Protocol):
-    """Ticket events in global order, and the position the feed has looked at up to."""
-
-    @property
-    def events(self) -> Sequence[TicketEvent]: ...
-    @property
-    def reached(self) -> int: ...
-
-
-class EventFeed(Protocol):
-    """Ticket events after a position, history first and then live (the query service's
-    `StoreFeed` in the embedded process)."""
-
-    def batches(self, *, after: int, max_events: int = 1000) -> AsyncIterator[EventBatch]: ...
-
-    async def head(self) -> int:
-        """The newest position in the source."""
-        ...

@@ -8,10 +8,10 @@ reference is stored once, so events delivered again change nothing.
 
 from __future__ import annotations
 
+from ticketing_feed import EventFeed, FeedBatch
+
 from ticketing_attachments.application.ports import (
     AttachmentCatalog,
-    EventBatch,
-    EventFeed,
     Reference,
     ReferenceBatch,
     TicketChange,
@@ -40,7 +40,7 @@ class ReferenceConsumer:
         """Whether every event the feed holds has been applied (cleanup waits for this)."""
         return self._applied >= await self._feed.head()
 
-    async def apply(self, batch: EventBatch) -> None:
+    async def apply(self, batch: FeedBatch) -> None:
         """Record one feed batch's tickets and references with the new checkpoint."""
         tickets: dict[tuple[str, str], TicketChange] = {}
         references: dict[tuple[str, str, str], Reference] = {}

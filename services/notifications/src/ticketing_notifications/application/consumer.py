@@ -12,18 +12,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from ticketing_feed import EventFeed, EventIn, FeedBatch
+
 from ticketing_notifications.domain.rules import CUSTOMER, Notice, TicketFacts, decide
 from ticketing_notifications.domain.texts import in_app_text
 
 from .ports import (
     Consumed,
-    EventFeed,
-    FeedBatch,
     Item,
     Job,
     NotificationStore,
     Preferences,
-    TicketEvent,
     event_key,
 )
 
@@ -99,7 +98,7 @@ class Consumer:
 
     @staticmethod
     def _notify(
-        event: TicketEvent,
+        event: EventIn,
         facts: TicketFacts,
         notice: Notice,
         wants: Preferences | None,

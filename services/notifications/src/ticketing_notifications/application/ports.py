@@ -1,59 +1,20 @@
-"""The notifications service's ports: the feed it consumes, the store it keeps, the channels.
-
-The feed's shapes are structural: the query service's `StoreFeed` (batches of `EventIn`) fits
-them as it is, and so does any feed whose events carry these attributes.
-"""
+"""The notifications service's ports: the store it keeps, the channels (the feed it consumes is
+`ticketing_feed.EventFeed`, batches of `EventIn`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, Protocol
+from typing import Protocol
+
+from ticketing_feed import EventIn
 
 from ticketing_notifications.domain.rules import TicketFacts
 
 
-class TicketEvent(Protocol):
-    """One ticket event, as the feed hands it over (the query service's `EventIn` fits)."""
-
-    @property
-    def position(self) -> int: ...
-    @property
-    def brand_id(self) -> str: ...
-    @property
-    def ticket_id(self) -> str: ...
-    @property
-    def stream_version(self) -> int: ...
-    @property
-    def event_type(self) -> str: ...
-    @property
-    def occurred_at(self) -> datetime: ...
-    @property
-    def actor_id(self) -> str: ...
-    @property
-    def actor_role(self) -> str: ...
-    @property
-    def data(self) -> dict[str, Any]: ...
-
-
-class FeedBatch(Protocol):
-    """Events in global order, and the position the feed has looked at up to."""
-
-    @property
-    def events(self) -> Sequence[TicketEvent]: ...
-    @property
-    def reached(self) -> int: ...
-
-
-class EventFeed(Protocol):
-    """Ticket events after a position, history first and then live, in batches."""
-
-    def batches(self, *, after: int, max_events: int = 1000) -> AsyncIterator[FeedBatch]: ...
-
-
-def event_key(event: TicketEvent) -> str:
+def event_key(event: EventIn) -> str:
     """An event's identity: its ticket stream and version, unique in the store and the same
     every time the event is delivered (the feed's events carry no separate event id)."""
     return f"{event.brand_id}/{event.ticket_id}/{event.stream_version}"

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
-from .ports import EventFeed, FeedBatch
+from ticketing_feed import EventFeed, FeedBatch
 
 
 class ProjectionMonitor:

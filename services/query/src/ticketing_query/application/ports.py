@@ -1,14 +1,15 @@
-"""The query service's ports: the read model it keeps, and the feed of events it keeps it from."""
+"""The query service's ports: the read model it keeps (the feed of events it keeps it from is
+`ticketing_feed.EventFeed`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from ticketing_query.domain.counters import Counters
-from ticketing_query.domain.view import EventIn, MessageView, TicketView
+from ticketing_query.domain.view import MessageView, TicketView
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,25 +97,6 @@ class ReadModel(Protocol):
         ...
 
     async def close(self) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class FeedBatch:
-    """Ticket events in global order, and the position the feed has looked at up to (which may
-    be past the last event, when other streams' events were skipped)."""
-
-    events: Sequence[EventIn]
-    reached: int
-
-
-class EventFeed(Protocol):
-    """Ticket events after a position, history first and then live, in batches."""
-
-    def batches(self, *, after: int, max_events: int = 1000) -> AsyncIterator[FeedBatch]: ...
-
-    async def head(self) -> int:
-        """The newest position in the source (for lag and rebuild progress)."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

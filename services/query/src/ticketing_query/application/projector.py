@@ -11,10 +11,12 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from ticketing_feed import EventFeed, FeedBatch
+
 from ticketing_query.domain.search import tokens
 from ticketing_query.domain.view import MessageView, TicketView, fold
 
-from .ports import EventFeed, FeedBatch, ProjectionBatch, ReadModel
+from .ports import ProjectionBatch, ReadModel
 
 
 class Projector:

@@ -13,7 +13,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import TextIO
 
-from .ports import EventFeed, FeedBatch, ReadModel
+from ticketing_feed import EventFeed, FeedBatch
+
+from .ports import ReadModel
 from .projector import Projector
 
 #: (position reached, head at the start, events folded per second so far)

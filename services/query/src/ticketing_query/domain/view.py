@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from ticketing_feed.events import EventIn
+
 from .status import AgentState, status_code
 
 #: Splits text into normalised search words (search.tokens).
@@ -19,21 +21,6 @@ WordsFn = Callable[[str], Iterable[str]]
 
 CUSTOMER_SIDE = "customer"
 AGENT_SIDE = "agent"
-
-
-@dataclass(frozen=True, slots=True)
-class EventIn:
-    """One ticket event as the projector needs it (parsed from the public envelope)."""
-
-    position: int
-    brand_id: str
-    ticket_id: str
-    stream_version: int
-    event_type: str
-    occurred_at: datetime
-    actor_id: str
-    actor_role: str
-    data: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,14 @@
-"""StoreFeed: the event feed of the embedded mode, read straight from the event store.
+"""StoreFeed: the ticket event feed read straight from the event store (the embedded mode's,
+a rebuild's, and a standalone service's over the store file).
+
+The Kafka feed adapter, when it comes, lives in this package next to this one.
 
 Built on the store's batch subscription: each batch is whatever had committed when it was read
 (up to `max_events`; nothing waits to fill a batch), then live batches as commits land. Records
-become public envelopes (`envelope_from_stored`, which upcasts) and then the projector's
-`EventIn`. A record that cannot be read as a ticket event (a stream id that is not a ticket's,
-a brand that differs from its stream's, missing fields, an unknown schema version) is logged and
-skipped, never raised: one bad event must not stop the read model. `reached` still moves past it.
+are read as public envelopes (`envelope_from_stored`'s mapping, upcast) and become `EventIn`s.
+A record that cannot be read as a ticket event (a stream id that is not a ticket's, a brand that
+differs from its stream's, missing fields, an unknown schema version) is logged and skipped,
+never raised: one bad event must not stop a consumer. `reached` still moves past it.
 """
 
 from __future__ import annotations
@@ -21,10 +24,10 @@ from ticketing_contracts.topics import TICKET_STREAM_CATEGORY, parse_ticket_stre
 from ticketing_contracts.upcasting import upcast
 from ticketing_eventstore.ports import EventStore
 
-from ticketing_query.application.ports import FeedBatch
-from ticketing_query.domain.view import EventIn
+from .events import EventIn
+from .ports import FeedBatch
 
-_log = structlog.get_logger("ticketing.query.feed")
+_log = structlog.get_logger("ticketing.feed")
 
 
 class StoreFeed:
@@ -53,7 +56,7 @@ class StoreFeed:
 
 
 def to_event_in(record: StoredEvent) -> EventIn | None:
-    """The projector's view of a stored ticket event; None (logged) if it is not a good one."""
+    """A stored ticket event as an `EventIn`; None (logged) if it is not a good one."""
     parsed = parse_ticket_stream_id(record.stream_id)
     if parsed is None:
         _skipped(record, "not a ticket stream")
@@ -87,7 +90,7 @@ def to_event_in(record: StoredEvent) -> EventIn | None:
             actor_role=str(actor["role"]),
             data=data,
         )
-    except Exception as error:  # any malformed record: skip it, keep the projector going
+    except Exception as error:  # any malformed record: skip it, keep the consumer going
         _skipped(record, f"{type(error).__name__}: {error}")
         return None
 
