@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -61,3 +61,45 @@ def build_app(
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+class RunningService(Protocol):
+    """A service with background work (consumers, senders) that runs while its app serves."""
+
+    def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def ready(self) -> bool: ...
+
+
+def build_service_app(
+    *,
+    title: str,
+    service: str,
+    runs: RunningService,
+    token_verifier: TokenVerifier,
+    max_body_bytes: int,
+    body_limit_exempt: Sequence[str] = (),
+) -> FastAPI:
+    """`build_app` for one service run on its own: its background work starts with the app, and
+    it closes (work stopped, stores closed) when the app shuts down; ready when it says so."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        runs.start()
+        try:
+            yield
+        finally:
+            await runs.close()
+
+    return build_app(
+        title=title,
+        service=service,
+        version="1",
+        token_verifier=token_verifier,
+        max_body_bytes=max_body_bytes,
+        readiness=runs.ready,
+        lifespan=lifespan,
+        body_limit_exempt=body_limit_exempt,
+    )

@@ -6,14 +6,12 @@ Uploads stream: the app-wide body limit must not apply to `ATTACHMENTS_PREFIX` (
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app, problem
+from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app, problem
 from ticketing_web.settings import verifier_from
 
 from ticketing_attachments.application.inspection import UploadRejected
@@ -155,22 +153,12 @@ def attach(app: FastAPI, service: AttachmentsService) -> None:
 def create_app(service: AttachmentsService, *, verifier: TokenVerifier | None = None) -> FastAPI:
     """The attachments service alone as an ASGI app: it runs its consumer while it serves."""
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        service.start()
-        try:
-            yield
-        finally:
-            await service.close()
-
-    app = build_app(
+    app = build_service_app(
         title="Ticketing: attachments",
         service="attachments",
-        version="1",
+        runs=service,
         token_verifier=verifier or verifier_from(service.settings),
         max_body_bytes=service.settings.max_body_bytes,
-        readiness=service.ready,
-        lifespan=lifespan,
         body_limit_exempt=(ATTACHMENTS_PREFIX,),
     )
     attach(app, service)

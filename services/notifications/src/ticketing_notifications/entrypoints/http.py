@@ -3,13 +3,11 @@ the customer's channel preferences, and (admins) dead letters and unconfirmed se
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app, problem
+from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app, problem
 from ticketing_web.auth import bearer_token
 from ticketing_web.settings import verifier_from
 
@@ -199,22 +197,12 @@ def attach(app: FastAPI, service: NotificationsService) -> None:
 def create_app(service: NotificationsService, *, verifier: TokenVerifier | None = None) -> FastAPI:
     """The notifications service alone as an ASGI app: it consumes and sends while it serves."""
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        service.start()
-        try:
-            yield
-        finally:
-            await service.close()
-
-    app = build_app(
+    app = build_service_app(
         title="Ticketing: notifications",
         service="notifications",
-        version="1",
+        runs=service,
         token_verifier=verifier or verifier_from(service.settings),
         max_body_bytes=service.settings.max_body_bytes,
-        readiness=service.ready,
-        lifespan=lifespan,
     )
     attach(app, service)
     return app

@@ -6,8 +6,6 @@ Every route here honours `X-Min-Position` (read-your-writes) through one router 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
@@ -17,7 +15,7 @@ from pydantic import (
     ValidatorFunctionWrapHandler,
     WrapValidator,
 )
-from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app
+from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app
 from ticketing_web.read_your_writes import min_position
 from ticketing_web.settings import verifier_from
 
@@ -183,22 +181,12 @@ def attach(app: FastAPI, service: QueryService) -> None:
 def create_app(service: QueryService, *, verifier: TokenVerifier | None = None) -> FastAPI:
     """The query service alone as an ASGI app: it runs its projector while it serves."""
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        service.start()
-        try:
-            yield
-        finally:
-            await service.close()
-
-    app = build_app(
+    app = build_service_app(
         title="Ticketing: queries",
         service="query",
-        version="1",
+        runs=service,
         token_verifier=verifier or verifier_from(service.settings),
         max_body_bytes=service.settings.max_body_bytes,
-        readiness=service.ready,
-        lifespan=lifespan,
     )
     attach(app, service)
     return app
