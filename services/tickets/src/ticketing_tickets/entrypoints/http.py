@@ -61,6 +61,8 @@ async def _stored(request: Request, position: int) -> bool:
 
 
 MIN_POSITION_WAIT_SECONDS = 5.0
+#: Positions are SQLite integers (and KurrentDB commit positions): at most 2**63 - 1.
+MAX_POSITION = 2**63 - 1
 router = APIRouter(prefix="/v1")
 # Only the GETs wait: a command's X-Min-Position would mean nothing.
 reads = APIRouter(prefix="/v1", dependencies=[Depends(min_position(_stored))])
@@ -260,7 +262,7 @@ async def departments(request: Request, identity: CurrentIdentity) -> CatalogRes
 async def events(
     request: Request,
     identity: CurrentIdentity,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     """The brand's event envelopes in global order after `after` (admins only), as NDJSON."""
