@@ -12,7 +12,7 @@ export TICKETING_DATA_DIR ?= ./var
 MEMBERS := contracts libs/eventstore libs/ticketfeed libs/web services/tickets services/query services/notifications services/attachments
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(MEMBERS)) constraints.txt
 
-.PHONY: env run test lint fmt bench schemas token clean
+.PHONY: env run test lint fmt bench schemas token clean engines-up engines-down engines-status
 
 env: $(STAMP)
 
@@ -49,3 +49,13 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(TOOLS)
+
+# Real engines (Kafka, FerretDB, MinIO or s3proxy) as local processes on 127.0.0.1: deploy/local/README.md
+engines-up:
+	bash deploy/local/engines.sh up
+
+engines-down:
+	bash deploy/local/engines.sh down
+
+engines-status:
+	bash deploy/local/engines.sh status
