@@ -1,0 +1,191 @@
+"""The ticket-event feed port (ticketing_feed.EventFeed): one suite over every adapter.
+
+Each adapter gets a harness that writes ticket events (and, where the source has them, events
+of other streams, which the feed must pass over) into its source; the suite reads them back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from ticketing_contracts.stored import envelope_metadata
+from ticketing_eventstore import InMemoryEventStore, NewEvent, SqliteEventStore
+from ticketing_eventstore.ports import EventStore
+from ticketing_feed.events import EventIn
+from ticketing_feed.memory import InMemoryFeed
+from ticketing_feed.ports import EventFeed, FeedBatch
+from ticketing_feed.store import StoreFeed
+
+T0 = datetime(2025, 6, 20, 10, 35, tzinfo=UTC)
+TICKET = "7" * 32
+
+
+def closed_data(n: int) -> dict[str, object]:
+    return {"reason": f"حل شد ({n})"}
+
+
+@dataclass
+class StoreHarness:
+    """Writes real stored events (plus tracking-code reservations) into an event store."""
+
+    store: EventStore
+    feed: EventFeed = field(init=False)
+    versions: int = 0
+
+    def __post_init__(self) -> None:
+        self.feed = StoreFeed(self.store)
+
+    async def write(self, count: int, *, with_other_stream: bool = False) -> list[int]:
+        positions = []
+        for _ in range(count):
+            self.versions += 1
+            occurred = T0 + timedelta(seconds=self.versions)
+            meta = envelope_metadata(
+                schema_version=1, occurred_at=occurred, brand_id="acme", actor_id="agent-1",
+                actor_role="agent", correlation_id="req-1", causation_id=None,
+            )  # fmt: skip
+            event = NewEvent(str(uuid.uuid4()), "TicketClosed", closed_data(self.versions), meta)
+            result = await self.store.append(
+                f"ticket-acme-{TICKET}", [event], expected_version=self.versions - 1
+            )
+            positions.append(result.position)
+        if with_other_stream:
+            reservation = NewEvent(str(uuid.uuid4()), "TrackingCodeReserved", {"code": "1"})
+            await self.store.append(
+                f"tracking-acme-{uuid.uuid4().hex[:8]}", [reservation], expected_version=0
+            )
+        return positions
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+@dataclass
+class MemoryHarness:
+    """Feeds EventIn values straight into the in-memory feed (other streams: a head jump)."""
+
+    feed: InMemoryFeed = field(default_factory=InMemoryFeed)
+    position: int = 0
+    versions: int = 0
+
+    async def write(self, count: int, *, with_other_stream: bool = False) -> list[int]:
+        events = []
+        for _ in range(count):
+            self.position += 1
+            self.versions += 1
+            events.append(
+                EventIn(
+                    position=self.position,
+                    brand_id="acme",
+                    ticket_id=TICKET,
+                    stream_version=self.versions,
+                    event_type="TicketClosed",
+                    occurred_at=T0 + timedelta(seconds=self.versions),
+                    actor_id="agent-1",
+                    actor_role="agent",
+                    data=closed_data(self.versions),
+                )
+            )
+        if with_other_stream:
+            self.position += 1
+        self.feed.extend(events, head=self.position)
+        return [e.position for e in events]
+
+    async def close(self) -> None:
+        return None
+
+
+Harness = StoreHarness | MemoryHarness
+HARNESSES: dict[str, Callable[[Path], Awaitable[Harness]]] = {}
+
+
+async def _memory(_: Path) -> Harness:
+    return MemoryHarness()
+
+
+async def _store_memory(_: Path) -> Harness:
+    return StoreHarness(InMemoryEventStore())
+
+
+async def _store_sqlite(tmp_path: Path) -> Harness:
+    return StoreHarness(await SqliteEventStore(tmp_path / "events.db").open())
+
+
+HARNESSES.update(memory=_memory, store_memory=_store_memory, store_sqlite=_store_sqlite)
+
+
+@pytest.fixture(params=sorted(HARNESSES))
+async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Harness]:
+    made = await HARNESSES[request.param](tmp_path)
+    yield made
+    await made.close()
+
+
+async def take(feed: EventFeed, *, after: int, max_events: int, until: int) -> list[FeedBatch]:
+    """Batches from `after` until one reaches `until` (bounded in time)."""
+    batches: list[FeedBatch] = []
+    async with aclosing(feed.batches(after=after, max_events=max_events)) as stream:  # type: ignore[type-var]
+        async with asyncio.timeout(5):
+            async for batch in stream:
+                batches.append(batch)
+                if batch.reached >= until:
+                    break
+    return batches
+
+
+async def test_history_comes_in_order_in_batches_no_larger_than_asked(harness: Harness) -> None:
+    positions = await harness.write(7)
+    batches = await take(harness.feed, after=0, max_events=3, until=positions[-1])
+    assert all(len(b.events) <= 3 for b in batches)
+    assert [e.position for b in batches for e in b.events] == positions
+    assert [e.stream_version for b in batches for e in b.events] == list(range(1, 8))
+    first = batches[0].events[0]
+    assert (first.brand_id, first.ticket_id, first.event_type) == ("acme", TICKET, "TicketClosed")
+    assert first.data == {"reason": "حل شد (1)"}
+    assert first.occurred_at == T0 + timedelta(seconds=1)
+
+
+async def test_reading_after_a_position_skips_everything_up_to_it(harness: Harness) -> None:
+    positions = await harness.write(5)
+    batches = await take(harness.feed, after=positions[1], max_events=100, until=positions[-1])
+    assert [e.position for b in batches for e in b.events] == positions[2:]
+
+
+async def test_other_streams_are_passed_over_but_the_feed_reaches_the_head(
+    harness: Harness,
+) -> None:
+    positions = await harness.write(2, with_other_stream=True)
+    head = await harness.feed.head()
+    assert head > positions[-1]
+    batches = await take(harness.feed, after=0, max_events=100, until=head)
+    assert [e.position for b in batches for e in b.events] == positions
+    assert batches[-1].reached == head
+
+
+async def test_live_events_follow_the_history_without_a_new_subscription(
+    harness: Harness,
+) -> None:
+    first = await harness.write(2)
+    seen: list[int] = []
+    async with aclosing(harness.feed.batches(after=0, max_events=100)) as stream:  # type: ignore[type-var]
+        async with asyncio.timeout(5):
+            async for batch in stream:
+                seen += [e.position for e in batch.events]
+                if seen == first:
+                    later = await harness.write(2)
+                elif len(seen) == 4:
+                    break
+    assert seen == first + later
+
+
+async def test_the_head_is_the_newest_position_of_the_source(harness: Harness) -> None:
+    assert await harness.feed.head() == 0
+    positions = await harness.write(3)
+    assert await harness.feed.head() == positions[-1]
