@@ -82,3 +82,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
         _log.exception("unhandled_error", path=request.url.path)
         return problem(500, "An unexpected error occurred; it has been logged.")
+
+
+def problem_doc(description: str) -> dict[str, Any]:
+    """An OpenAPI `responses` entry for a problem+json answer (route documentation only)."""
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}

@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app, problem
+from ticketing_web.problems import problem_doc
 from ticketing_web.settings import verifier_from
 
 from ticketing_attachments.application.inspection import UploadRejected
@@ -26,10 +27,6 @@ ATTACHMENTS_PREFIX = "/v1/attachments"
 def _service(request: Request) -> AttachmentsService:
     service: AttachmentsService = request.app.state.attachments
     return service
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/problem+json": {}}}
 
 
 def caller_of(identity: Identity) -> Caller:
@@ -52,7 +49,7 @@ class AttachmentCreated(BaseModel):
 router = APIRouter(
     prefix=ATTACHMENTS_PREFIX,
     tags=["attachments"],
-    responses={401: _problem("no valid token")},
+    responses={401: problem_doc("no valid token")},
 )
 
 _UPLOAD_BODY = {
@@ -77,10 +74,10 @@ _UPLOAD_BODY = {
     response_model=AttachmentCreated,
     openapi_extra=_UPLOAD_BODY,
     responses={
-        400: _problem("the multipart body is malformed"),
-        413: _problem("the file is over the size limit; nothing stored"),
-        415: _problem("a type not allowed, or bytes contradicting the declared type"),
-        422: _problem("no `file` field, or an empty file"),
+        400: problem_doc("the multipart body is malformed"),
+        413: problem_doc("the file is over the size limit; nothing stored"),
+        415: problem_doc("a type not allowed, or bytes contradicting the declared type"),
+        422: problem_doc("no `file` field, or an empty file"),
     },
 )
 async def upload(request: Request, identity: CurrentIdentity) -> Any:
@@ -119,7 +116,7 @@ def _refused(status: int, detail: str) -> Any:
     response_class=StreamingResponse,
     responses={
         200: {"description": "the bytes, with the stored content type", "content": {"*/*": {}}},
-        404: _problem("no such attachment, or not one the caller may read"),
+        404: problem_doc("no such attachment, or not one the caller may read"),
     },
 )
 async def download(attachment_id: str, request: Request, identity: CurrentIdentity) -> Any:

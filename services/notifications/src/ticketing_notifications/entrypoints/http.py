@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI, Header, HTTPException, Query, Request, R
 from fastapi.responses import StreamingResponse
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app, problem
 from ticketing_web.auth import bearer_token
+from ticketing_web.problems import problem_doc
 from ticketing_web.settings import verifier_from
 
 from ticketing_notifications.application.ports import Preferences, Viewer
@@ -31,15 +32,10 @@ from .schemas import (
     unconfirmed_of,
 )
 
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/problem+json": {}}}
-
-
 router = APIRouter(
-    prefix="/v1/notifications", tags=["notifications"], responses={401: _problem("no token")}
+    prefix="/v1/notifications", tags=["notifications"], responses={401: problem_doc("no token")}
 )
-_FORBIDDEN: dict[int | str, dict[str, Any]] = {403: _problem("not for the caller's role")}
+_FORBIDDEN: dict[int | str, dict[str, Any]] = {403: problem_doc("not for the caller's role")}
 
 
 def _service(request: Request) -> NotificationsService:
@@ -87,7 +83,7 @@ async def read_all(request: Request, identity: CurrentIdentity) -> dict[str, boo
     return {"read": True}
 
 
-@router.post("/{notification_id}/read", responses={404: _problem("no such notification")})
+@router.post("/{notification_id}/read", responses={404: problem_doc("no such notification")})
 async def read_one(
     notification_id: str, request: Request, identity: CurrentIdentity
 ) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pydantic import (
     WrapValidator,
 )
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app
+from ticketing_web.problems import problem_doc
 from ticketing_web.read_your_writes import min_position
 from ticketing_web.settings import verifier_from
 
@@ -49,22 +50,18 @@ async def _projected(request: Request, position: int) -> bool:
     return await service.projector.wait_for(position, service.settings.min_position_wait_seconds)
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/problem+json": {}}}
-
-
 router = APIRouter(
     prefix="/v1",
     tags=["queries"],
     dependencies=[Depends(min_position(_projected))],
     responses={
-        400: _problem("X-Min-Position is not a non-negative integer"),
-        401: _problem("no valid token"),
-        503: _problem("X-Min-Position not reached in time; `Retry-After: 1`"),
+        400: problem_doc("X-Min-Position is not a non-negative integer"),
+        401: problem_doc("no valid token"),
+        503: problem_doc("X-Min-Position not reached in time; `Retry-After: 1`"),
     },
 )
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: _problem("no such ticket, or not one the caller may see")
+    404: problem_doc("no such ticket, or not one the caller may see")
 }
 
 
