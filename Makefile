@@ -12,7 +12,8 @@ export TICKETING_DATA_DIR ?= ./var
 MEMBERS := contracts libs/eventstore libs/ticketfeed libs/web services/tickets services/query services/notifications services/attachments
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(MEMBERS)) constraints.txt
 
-.PHONY: env run test lint fmt bench schemas token clean engines-up engines-down engines-status
+.PHONY: env run test test-integration lint fmt bench schemas token clean engines-up engines-down \
+	engines-status run-distributed up down
 
 env: $(STAMP)
 
@@ -31,6 +32,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The suites on the real engines (started here if they are not up) and the distributed e2e;
+# an engine that does not answer fails them instead of skipping.
+test-integration: $(STAMP) engines-up
+	TICKETING_REQUIRE_ENGINES=$${TICKETING_REQUIRE_ENGINES:-kafka,mongodb,s3} \
+		$(PY) -m pytest -m integration
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -59,3 +66,14 @@ engines-down:
 
 engines-status:
 	bash deploy/local/engines.sh status
+
+# The four services, the relay and the gateway as separate processes on the local engines.
+run-distributed: $(STAMP)
+	bash deploy/local/run-distributed.sh
+
+# The whole topology in containers, where a container engine exists (deploy/README.md).
+up:
+	docker compose -f deploy/compose.yaml up -d --build
+
+down:
+	docker compose -f deploy/compose.yaml down
