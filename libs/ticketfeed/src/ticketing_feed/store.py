@@ -1,29 +1,27 @@
 """StoreFeed: the ticket event feed read straight from the event store (the embedded mode's,
 a rebuild's, and a standalone service's over the store file).
 
-The Kafka feed adapter, when it comes, lives in this package next to this one.
+The Kafka feed adapter (`kafka`) reads the same envelopes from the event topic.
 
 Built on the store's batch subscription: each batch is whatever had committed when it was read
 (up to `max_events`; nothing waits to fill a batch), then live batches as commits land. Records
-are read as public envelopes (`envelope_from_stored`'s mapping, upcast) and become `EventIn`s.
-A record that cannot be read as a ticket event (a stream id that is not a ticket's, a brand that
-differs from its stream's, missing fields, an unknown schema version) is logged and skipped,
-never raised: one bad event must not stop a consumer. `reached` still moves past it.
+are read as public envelopes (`envelope_from_stored`'s mapping, upcast) and become `EventIn`s
+through `envelopes.read_event`, the checks the Kafka feed shares. A record that cannot be read
+as a ticket event (a stream id that is not a ticket's, a brand that differs from its stream's,
+missing fields, an unknown schema version) is logged and skipped, never raised: one bad event
+must not stop a consumer. `reached` still moves past it.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
-from functools import cache
 
 import structlog
-from ticketing_contracts import EVENT_MODELS
 from ticketing_contracts.stored import StoredEvent
-from ticketing_contracts.topics import TICKET_STREAM_CATEGORY, parse_ticket_stream_id
-from ticketing_contracts.upcasting import upcast
+from ticketing_contracts.topics import TICKET_STREAM_CATEGORY
 from ticketing_eventstore.ports import EventStore
 
+from .envelopes import UnreadableEvent, read_event
 from .events import EventIn
 from .ports import FeedBatch
 
@@ -57,51 +55,26 @@ class StoreFeed:
 
 def to_event_in(record: StoredEvent) -> EventIn | None:
     """A stored ticket event as an `EventIn`; None (logged) if it is not a good one."""
-    parsed = parse_ticket_stream_id(record.stream_id)
-    if parsed is None:
-        _skipped(record, "not a ticket stream")
-        return None
-    brand_id, ticket_id = parsed
     try:
         # The envelope's fields straight from the record (envelope_from_stored's mapping,
         # without building the whole dict: a rebuild comes through here for every event).
         meta = record.metadata
-        if meta.get("brand_id") != brand_id:
-            _skipped(record, f"envelope brand {meta.get('brand_id')!r} is not the stream's")
-            return None
-        _, data = upcast(record.event_type, int(meta.get("schema_version", 1)), dict(record.data))
-        missing = _required_fields(record.event_type) - data.keys()
-        if missing:
-            _skipped(record, f"data lacks {sorted(missing)}")
-            return None
-        actor = meta["actor"]
-        occurred_at = datetime.fromisoformat(meta["occurred_at"])
-        if occurred_at.tzinfo is None:
-            _skipped(record, "occurred_at has no time zone")
-            return None
-        return EventIn(
+        return read_event(
             position=record.position,
-            brand_id=brand_id,
-            ticket_id=ticket_id,
+            stream_id=record.stream_id,
             stream_version=record.stream_version,
             event_type=record.event_type,
-            occurred_at=occurred_at,
-            actor_id=str(actor["id"]),
-            actor_role=str(actor["role"]),
-            data=data,
+            schema_version=int(meta.get("schema_version", 1)),
+            brand_id=meta.get("brand_id"),
+            occurred_at=meta.get("occurred_at"),
+            actor=meta.get("actor"),
+            data=record.data,
         )
-    except Exception as error:  # any malformed record: skip it, keep the consumer going
+    except UnreadableEvent as error:
+        _skipped(record, str(error))
+    except Exception as error:  # metadata that is not a mapping, a schema_version not a number
         _skipped(record, f"{type(error).__name__}: {error}")
-        return None
-
-
-@cache
-def _required_fields(event_type: str) -> frozenset[str]:
-    """The data fields the current contract of `event_type` requires (none if unknown)."""
-    model = EVENT_MODELS.get(event_type)
-    if model is None:
-        return frozenset()
-    return frozenset(name for name, info in model.model_fields.items() if info.is_required())
+    return None
 
 
 def _skipped(record: StoredEvent, reason: str) -> None:
