@@ -7,13 +7,18 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
+from ticketing_feed.kafka_settings import KafkaSettings
+from ticketing_web.internal import InternalTokenSettings
 from ticketing_web.settings import JwtSettings
 
 from .application.inspection import DEFAULT_ALLOWED
 
 
-class AttachmentsSettings(JwtSettings):
-    """Mode and token keys come from JwtSettings (shared with every service)."""
+class AttachmentsSettings(JwtSettings, KafkaSettings, InternalTokenSettings):
+    """Mode and token keys come from JwtSettings (shared with every service); the Kafka feed's
+    from KafkaSettings; the internal API's token from InternalTokenSettings."""
+
+    kafka_group_id: str = "ticketing-attachments"
 
     data_dir: Path = Path("var")
     #: `sqlite:///path.db` or `memory://`; empty = `<data_dir>/attachments.db`.

@@ -5,13 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, SecretStr
+from ticketing_feed.kafka_settings import KafkaSettings
 from ticketing_web.settings import JwtSettings
 
 from .adapters.sms_http import DEFAULT_BODY_TEMPLATE
 
 
-class NotificationsSettings(JwtSettings):
-    """Mode and token keys come from JwtSettings (shared with every service)."""
+class NotificationsSettings(JwtSettings, KafkaSettings):
+    """Mode and token keys come from JwtSettings (shared with every service); the Kafka feed's
+    from KafkaSettings."""
+
+    kafka_group_id: str = "ticketing-notifications"
 
     data_dir: Path = Path("var")
     #: `sqlite:///path.db` or `memory://`; empty = `<data_dir>/notifications.db`.

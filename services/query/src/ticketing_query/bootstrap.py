@@ -15,7 +15,9 @@ import structlog
 from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
 from ticketing_eventstore.ports import EventStore
 from ticketing_feed import EventFeed, StoreFeed
+from ticketing_web.internal_client import InternalClient
 
+from .adapters.attachments_http import HttpAttachmentCatalog
 from .adapters.readmodel_memory import InMemoryReadModel
 from .adapters.readmodel_sqlite import SqliteReadModel
 from .application.monitor import MonitoredFeed, ProjectionMonitor
@@ -42,6 +44,8 @@ class QueryService:
     owned_store: EventStore | None = None  # closed with the service when it opened it
     #: Describes attachments in a ticket's detail (set by the composition; None: none shown).
     attachments: AttachmentCatalog | None = None
+    #: The HTTP client to the attachments service, when this process opened one.
+    attachments_client: HttpAttachmentCatalog | None = None
     _task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     def start(self) -> None:
@@ -65,12 +69,15 @@ class QueryService:
 
     async def close(self) -> None:
         await self.stop()
+        if self.attachments_client is not None:
+            await self.attachments_client.close()
         await self.read_model.close()
         if self.owned_store is not None:
             await self.owned_store.close()
 
     async def ready(self) -> bool:
-        """The projector runs and the read model answers."""
+        """The projector (or, without one, the checkpoint follower) runs and the read model
+        answers."""
         try:
             await self.read_model.checkpoint()
         except Exception:  # any failure means not ready
@@ -82,7 +89,10 @@ class QueryService:
         # the process: log, wait, resume from the checkpoint, which applies nothing twice.
         while True:
             try:
-                await self.projector.run()
+                if self.settings.query_projector:
+                    await self.projector.run()
+                else:  # a replica: another process projects into the shared read model
+                    await self.projector.follow(self.settings.query_checkpoint_poll_seconds)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -130,6 +140,22 @@ def build_query_service(
         on_applied=monitor.applied,
     )
     monitor.follow(lambda: projector.applied)
-    return QueryService(
+    service = QueryService(
         settings, read_model, source, projector, monitor, TicketQueries(read_model), owned
+    )
+    if settings.attachments_url:  # distributed: ask the attachments service over HTTP
+        service.attachments = service.attachments_client = HttpAttachmentCatalog(
+            attachments_client(settings)
+        )
+    return service
+
+
+def attachments_client(settings: QuerySettings) -> InternalClient:
+    """The client of the attachments service's internal API (TICKETING_ATTACHMENTS_URL)."""
+    assert settings.internal_token is not None  # the settings refuse a URL without a token
+    return InternalClient(
+        settings.attachments_url,
+        settings.internal_token.get_secret_value(),
+        service="attachments",
+        timeout_seconds=settings.attachments_timeout_seconds,
     )

@@ -5,11 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
+from ticketing_feed.kafka_settings import KafkaSettings
+from ticketing_web.internal import AttachmentsClientSettings
 from ticketing_web.settings import JwtSettings
 
 
-class QuerySettings(JwtSettings):
-    """Mode and token keys come from JwtSettings (shared with every service)."""
+class QuerySettings(JwtSettings, KafkaSettings, AttachmentsClientSettings):
+    """Mode and token keys come from JwtSettings (shared with every service); the Kafka feed's
+    from KafkaSettings; where the attachments service is from AttachmentsClientSettings."""
+
+    kafka_group_id: str = "ticketing-query"
+    #: False: serve a read model other processes project (API replicas); X-Min-Position then
+    #: follows the read model's checkpoint.
+    query_projector: bool = True
+    #: How often a replica without a projector reads the read model's checkpoint.
+    query_checkpoint_poll_seconds: float = Field(default=0.05, gt=0, le=10)
 
     data_dir: Path = Path("var")
     #: `sqlite:///path.db` or `memory://`; empty = `<data_dir>/query.db`.

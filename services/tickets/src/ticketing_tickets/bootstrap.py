@@ -9,7 +9,9 @@ from pathlib import Path
 from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
 from ticketing_eventstore.ports import EventStore
 from ticketing_web.ids import new_hex_id, random_digits
+from ticketing_web.internal_client import InternalClient
 
+from .adapters.attachments_http import HttpAttachmentLookup
 from .adapters.attachments_unavailable import NoAttachments
 from .adapters.catalog_config import ConfiguredCatalogs
 from .adapters.idempotency_memory import InMemoryIdempotencyStore
@@ -32,8 +34,12 @@ class TicketsService:
     idempotency: IdempotencyStore
     handlers: TicketHandlers
     catalogs: Catalogs
+    #: The HTTP client to the attachments service, when this process opened one.
+    attachments_client: HttpAttachmentLookup | None = None
 
     async def close(self) -> None:
+        if self.attachments_client is not None:
+            await self.attachments_client.close()
         await self.idempotency.close()
         await self.store.close()
 
@@ -67,6 +73,9 @@ def build_tickets_service(
         if settings.brands_file
         else ConfiguredCatalogs()
     )
+    over_http = None
+    if attachments is None and settings.attachments_url:  # distributed: ask it over HTTP
+        over_http = attachments = HttpAttachmentLookup(attachments_client(settings))
     handlers = TicketHandlers(
         store=store,
         catalogs=catalogs,
@@ -75,4 +84,15 @@ def build_tickets_service(
         new_id=new_hex_id,
         random_digits=random_digits,
     )
-    return TicketsService(settings, store, idempotency, handlers, catalogs)
+    return TicketsService(settings, store, idempotency, handlers, catalogs, over_http)
+
+
+def attachments_client(settings: TicketsSettings) -> InternalClient:
+    """The client of the attachments service's internal API (TICKETING_ATTACHMENTS_URL)."""
+    assert settings.internal_token is not None  # the settings refuse a URL without a token
+    return InternalClient(
+        settings.attachments_url,
+        settings.internal_token.get_secret_value(),
+        service="attachments",
+        timeout_seconds=settings.attachments_timeout_seconds,
+    )

@@ -6,13 +6,15 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
+from ticketing_web.internal import AttachmentsClientSettings
 from ticketing_web.settings import DEV_JWT_SECRET, JwtSettings
 
 __all__ = ["DEV_JWT_SECRET", "TicketsSettings"]
 
 
-class TicketsSettings(JwtSettings):
-    """Mode and token keys come from JwtSettings (shared with every service)."""
+class TicketsSettings(JwtSettings, AttachmentsClientSettings):
+    """Mode and token keys come from JwtSettings (shared with every service); where the
+    attachments service is from AttachmentsClientSettings."""
 
     data_dir: Path = Path("var")
     #: `sqlite:///abs/or/relative/path.db`, `memory://`; empty = `<data_dir>/events.db`.

@@ -19,6 +19,7 @@ from ticketing_attachments.application.inspection import UploadRejected
 from ticketing_attachments.bootstrap import AttachmentsService
 from ticketing_attachments.domain import Caller, content_disposition
 
+from .internal import attach_internal
 from .multipart import MalformedUpload, file_part
 
 ATTACHMENTS_PREFIX = "/v1/attachments"
@@ -159,4 +160,5 @@ def create_app(service: AttachmentsService, *, verifier: TokenVerifier | None = 
         body_limit_exempt=(ATTACHMENTS_PREFIX,),
     )
     attach(app, service)
+    attach_internal(app, service)  # the tickets and query services' questions, over HTTP
     return app

@@ -110,8 +110,13 @@ class AttachmentInfo:
 
 
 class AttachmentCatalog(Protocol):
-    """Describes attachments by id; ids it does not know are left out."""
+    """Describes attachments by id; ids it does not know are left out. Raises
+    AttachmentsUnavailable when it cannot tell now."""
 
     async def describe(
         self, brand_id: str, attachment_ids: Sequence[str]
     ) -> dict[str, AttachmentInfo]: ...
+
+
+class AttachmentsUnavailable(Exception):
+    """The attachments service cannot answer now (HTTP 503)."""

@@ -49,6 +49,17 @@ class Projector:
         async for batch in self._feed.batches(after=self._applied, max_events=self._batch_size):
             await self.apply(batch)
 
+    async def follow(self, every: float) -> None:
+        """Serve a read model that another process projects: take its checkpoint as applied,
+        read every `every` seconds, so X-Min-Position keeps its meaning on API replicas."""
+        while True:
+            checkpoint = await self._read_model.checkpoint()
+            if checkpoint > self._applied:
+                async with self._changed:
+                    self._applied = checkpoint
+                    self._changed.notify_all()
+            await asyncio.sleep(every)
+
     async def apply(self, batch: FeedBatch) -> None:
         """Fold one feed batch into the read model and advance the checkpoint."""
         started = time.perf_counter()

@@ -8,19 +8,19 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
 from pydantic import (
     AfterValidator,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
 )
-from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app
+from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app, problem
 from ticketing_web.problems import problem_doc
 from ticketing_web.read_your_writes import min_position
 from ticketing_web.settings import verifier_from
 
-from ticketing_query.application.ports import Scope, TicketFilter
+from ticketing_query.application.ports import AttachmentsUnavailable, Scope, TicketFilter
 from ticketing_query.application.queries import Detail, scope_for
 from ticketing_query.bootstrap import QueryService
 from ticketing_query.domain.search import query_terms
@@ -171,8 +171,15 @@ def attach(app: FastAPI, service: QueryService) -> None:
     """Serve the query routes and projection metrics from `app` (its own or the embedded one)."""
     app.state.query = service
     app.include_router(router)
+    app.add_exception_handler(AttachmentsUnavailable, _attachments_unavailable)
     register(app.state.metrics.registry, service.monitor)
     app.add_middleware(RefreshBeforeScrape, monitor=service.monitor)
+
+
+async def _attachments_unavailable(_: Request, exc: Exception) -> Response:
+    return problem(
+        503, f"Attachments cannot be described now: {exc}.", headers={"Retry-After": "1"}
+    )
 
 
 def create_app(service: QueryService, *, verifier: TokenVerifier | None = None) -> FastAPI:

@@ -38,8 +38,13 @@ class AttachmentLookup(Protocol):
     async def check(
         self, *, brand_id: str, actor: Actor, attachment_ids: Sequence[str]
     ) -> list[FieldError]:
-        """Why any of these attachments may not go on a message by this actor ([] if all may)."""
+        """Why any of these attachments may not go on a message by this actor ([] if all may).
+        Raises AttachmentsUnavailable when it cannot tell now."""
         ...
+
+
+class AttachmentsUnavailable(Exception):
+    """The attachments service cannot answer now (HTTP 503): nothing was decided or written."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from ticketing_tickets.application.commands import (
     ReopenTicket,
     Written,
 )
+from ticketing_tickets.application.ports import AttachmentsUnavailable
 from ticketing_tickets.bootstrap import TicketsService
 from ticketing_tickets.domain import UNSET, Actor, FieldError, Role, ValidationFailed
 
@@ -284,6 +285,12 @@ def attach(app: FastAPI, service: TicketsService) -> None:
     app.state.tickets = service
     app.include_router(router)
     app.include_router(reads)
+    app.add_exception_handler(AttachmentsUnavailable, _attachments_unavailable)
+
+
+async def _attachments_unavailable(_: Request, exc: Exception) -> Response:
+    # Raised, not answered, inside run_command: an Idempotency-Key retry must run it again.
+    return problem(503, f"Attachments cannot be checked now: {exc}.", headers={"Retry-After": "1"})
 
 
 async def is_ready(service: TicketsService) -> bool:
