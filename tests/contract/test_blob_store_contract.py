@@ -1,31 +1,49 @@
-"""The BlobStore port: one contract, every adapter (in memory, a local directory; S3 later under
-the `integration` marker)."""
+"""The BlobStore port: one contract, every adapter (in memory, a local directory, and S3 on the
+real store under the `integration` marker: a fresh bucket per test, removed afterwards)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 from ticketing_attachments.adapters.blobs_local import LocalBlobStore
 from ticketing_attachments.adapters.blobs_memory import InMemoryBlobStore
+from ticketing_attachments.adapters.blobs_s3 import connect_s3
 from ticketing_attachments.application.ports import BlobNotFound, BlobStore
+
+from tests.engines import s3
+from tests.s3_buckets import scratch_bucket
 
 KEY = "acme/0f6c2a1e9b7d4c3a8e5f1b2d3c4a5e6f"
 RECEIPT = "فیش واریزی اشتراک سالانه — شماره پیگیری ۸۷۸۳۱۴۹۱\n".encode() * 5000
 
-ADAPTERS: dict[str, Callable[[Path], BlobStore]] = {
-    "memory": lambda _: InMemoryBlobStore(),
-    "local": lambda directory: LocalBlobStore(directory / "blobs"),
+#: Bigger than one S3 part (5 MiB): S3 stores it with a multipart upload.
+SCANNED_CONTRACT = bytes(range(256)) * (6 * 4096 + 123)
+
+
+@contextlib.contextmanager
+def s3_store(_: Path) -> Iterator[BlobStore]:
+    endpoint, access_key, secret_key = s3()
+    with scratch_bucket("contract") as (bucket, _client):
+        yield connect_s3(endpoint, bucket=bucket, access_key=access_key, secret_key=secret_key)
+
+
+ADAPTERS: dict[str, Callable[[Path], contextlib.AbstractContextManager[BlobStore]]] = {
+    "memory": lambda _: contextlib.nullcontext(InMemoryBlobStore()),
+    "local": lambda directory: contextlib.nullcontext(LocalBlobStore(directory / "blobs")),
+    "s3": s3_store,
 }
+MARKS = {"s3": pytest.mark.integration}
 
 
-@pytest.fixture(params=list(ADAPTERS))
+@pytest.fixture(params=[pytest.param(name, marks=MARKS.get(name, ())) for name in ADAPTERS])
 async def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BlobStore]:
-    store = ADAPTERS[request.param](tmp_path)
-    yield store
-    await store.close()
+    with ADAPTERS[request.param](tmp_path) as store:
+        yield store
+        await store.close()
 
 
 async def chunks_of(data: bytes, size: int = 10_000) -> AsyncIterator[bytes]:
@@ -70,6 +88,26 @@ async def test_a_failed_put_leaves_the_previous_blob_whole(blobs: BlobStore) -> 
         raise RuntimeError("cut")
 
     with pytest.raises(RuntimeError):
+        await blobs.put(KEY, failing())
+    assert await read_all(blobs, KEY) == b"first version"
+
+
+async def test_a_blob_bigger_than_an_s3_part_reads_back_the_same_bytes(
+    blobs: BlobStore,
+) -> None:
+    assert await blobs.put(KEY, chunks_of(SCANNED_CONTRACT, 64 * 1024)) == len(SCANNED_CONTRACT)
+    assert await read_all(blobs, KEY) == SCANNED_CONTRACT
+
+
+async def test_a_big_put_that_fails_late_leaves_the_previous_blob_whole(blobs: BlobStore) -> None:
+    await blobs.put(KEY, chunks_of(b"first version"))
+
+    async def failing() -> AsyncIterator[bytes]:
+        async for chunk in chunks_of(SCANNED_CONTRACT, 64 * 1024):
+            yield chunk
+        raise RuntimeError("the last check refused it")
+
+    with pytest.raises(RuntimeError, match="last check"):
         await blobs.put(KEY, failing())
     assert await read_all(blobs, KEY) == b"first version"
 

@@ -1,0 +1,61 @@
+"""Scratch buckets on the real S3 store (MinIO here) for the tests marked `integration`: a fresh
+bucket per test, emptied and removed afterwards, and a plain `minio` client to look inside."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from minio import Minio
+from minio.deleteobjects import DeleteObject
+
+from tests.engines import s3
+
+
+def plain_client() -> Minio:
+    """A `minio` client of our own on the test S3 store (skips when there is none)."""
+    endpoint, access_key, secret_key = s3()
+    parts = urlsplit(endpoint)
+    return Minio(
+        parts.netloc,
+        access_key=access_key,
+        secret_key=secret_key,
+        secure=parts.scheme == "https",
+        region="us-east-1",
+    )
+
+
+def new_bucket_name(purpose: str) -> str:
+    return f"ticketing-{purpose}-{uuid.uuid4().hex[:12]}"
+
+
+def incomplete_uploads(client: Minio, bucket: str, key: str) -> list[str]:
+    """Upload ids of multipart uploads begun and never completed nor aborted under `key`.
+
+    The `minio` client has no public call for ListMultipartUploads; its own is private."""
+    result = client._list_multipart_uploads(bucket, prefix=key)
+    return [upload.upload_id for upload in result.uploads if upload.upload_id]
+
+
+def remove_bucket(client: Minio, bucket: str) -> None:
+    """Delete every object, then the bucket (nothing if it does not exist)."""
+    if not client.bucket_exists(bucket):
+        return
+    names = [o.object_name for o in client.list_objects(bucket, recursive=True) if o.object_name]
+    errors = list(client.remove_objects(bucket, [DeleteObject(name) for name in names]))
+    assert not errors, errors
+    client.remove_bucket(bucket)
+
+
+@contextlib.contextmanager
+def scratch_bucket(purpose: str) -> Iterator[tuple[str, Minio]]:
+    """A bucket name nobody uses (not created: the store under test makes it) and a plain
+    client; the bucket and its objects are removed afterwards."""
+    client = plain_client()
+    bucket = new_bucket_name(purpose)
+    try:
+        yield bucket, client
+    finally:
+        remove_bucket(client, bucket)
