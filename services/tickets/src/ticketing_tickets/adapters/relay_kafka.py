@@ -1,0 +1,194 @@
+"""The relay's EventPublisher on Kafka (aiokafka's producer), and topic creation.
+
+The producer is idempotent with `acks="all"`: a retried send is written once, and aiokafka keeps
+one request in flight per broker, so records of one partition land in the order they were sent.
+An event goes to the partition Kafka's default partitioner picks for its key (the ticket id); a
+marker goes to each partition explicitly. After a failure the relay closes the publisher and
+starts it again, which makes a new producer (a fresh producer id and sequence numbers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import structlog
+from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped]
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped]
+from aiokafka.errors import TopicAlreadyExistsError, for_code  # type: ignore[import-untyped]
+from ticketing_contracts.kafka_wire import EventRecord, encode_marker
+
+_log = structlog.get_logger("ticketing.relay.kafka")
+
+Compression = Literal["gzip", "snappy", "lz4", "zstd"]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    replication_factor: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProducerOptions:
+    """The producer settings beyond the fixed guarantees (idempotence, acks=all)."""
+
+    compression: Compression | None = None
+    linger_ms: int = 0
+    #: Bytes per partition batch; bigger batches mean fewer round trips under load.
+    max_batch_size: int = 512 * 1024
+    #: How long a record may wait for its acknowledgement before the send fails.
+    request_timeout_ms: int = 30_000
+    client_id: str = "ticketing-relay"
+
+    def producer_kwargs(self) -> dict[str, Any]:
+        """The AIOKafkaProducer keyword arguments (the benchmark uses the very same)."""
+        return {
+            "enable_idempotence": True,
+            "acks": "all",
+            "compression_type": self.compression,
+            "linger_ms": self.linger_ms,
+            "max_batch_size": self.max_batch_size,
+            "request_timeout_ms": self.request_timeout_ms,
+            "client_id": self.client_id,
+        }
+
+
+async def ensure_topics(
+    bootstrap: str, topics: Sequence[TopicSpec], *, request_timeout_ms: int = 30_000
+) -> None:
+    """Create the topics that do not exist yet. Existing ones are left as they are, with a
+    warning when they have fewer partitions than asked (keys would spread over fewer)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=request_timeout_ms)
+    try:
+        await admin.start()
+        new = [NewTopic(t.name, t.partitions, t.replication_factor) for t in topics]
+        response = await admin.create_topics(new)
+        for name, code, *message in response.topic_errors:
+            if code == 0:
+                _log.info("kafka_topic_created", topic=name)
+            elif code != TopicAlreadyExistsError.errno:
+                raise for_code(code)(f"cannot create topic {name!r}: {message}")
+        wanted = {t.name: t.partitions for t in topics}
+        for described in await admin.describe_topics(list(wanted)):
+            name, count = described["topic"], len(described["partitions"])
+            if described["error_code"] == 0 and count < wanted[name]:
+                _log.warning(
+                    "kafka_topic_has_fewer_partitions", topic=name, has=count, wanted=wanted[name]
+                )
+    finally:
+        await admin.close()
+
+
+class KafkaEventPublisher:
+    """`EventPublisher` writing ticket-event records and markers to one Kafka topic."""
+
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        topic: TopicSpec,
+        also_create: Sequence[TopicSpec] = (),
+        options: ProducerOptions | None = None,
+        probe_timeout: float = 2.0,
+    ) -> None:
+        self._bootstrap = bootstrap
+        self._topic = topic
+        self._also_create = tuple(also_create)
+        self._options = options or ProducerOptions()
+        self._probe_timeout = probe_timeout
+        self._producer: Any = None
+
+    async def start(self) -> None:
+        if self._producer is not None:
+            return
+        await ensure_topics(
+            self._bootstrap,
+            [self._topic, *self._also_create],
+            request_timeout_ms=self._options.request_timeout_ms,
+        )
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap, **self._options.producer_kwargs()
+        )
+        try:
+            await producer.start()
+            await producer.partitions_for(self._topic.name)  # fail here, not in the first send
+        except BaseException:
+            await producer.stop()
+            raise
+        self._producer = producer
+
+    async def publish(self, records: Sequence[EventRecord]) -> None:
+        producer = self._started()
+        topic = self._topic.name
+        futures: list[asyncio.Future[Any]] = []
+        try:
+            for record in records:
+                futures.append(
+                    await producer.send(
+                        topic, value=record.value, key=record.key, headers=record.headers
+                    )
+                )
+        except BaseException:
+            _abandon(futures)
+            raise
+        await _acknowledged(futures)
+
+    async def publish_marker(self, position: int) -> None:
+        producer = self._started()
+        topic = self._topic.name
+        value, headers = encode_marker(position)
+        futures: list[asyncio.Future[Any]] = []
+        try:
+            # The producer's metadata is refreshed now and then, so added partitions get theirs.
+            for partition in sorted(await producer.partitions_for(topic)):
+                futures.append(
+                    await producer.send(topic, value=value, partition=partition, headers=headers)
+                )
+        except BaseException:
+            _abandon(futures)
+            raise
+        await _acknowledged(futures)
+
+    async def ready(self) -> bool:
+        if self._producer is None:
+            return False
+        try:
+            async with asyncio.timeout(self._probe_timeout):
+                await self._producer.client.fetch_all_metadata()
+        except Exception:
+            return False
+        return True
+
+    async def close(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()
+
+    def _started(self) -> Any:
+        if self._producer is None:
+            raise RuntimeError("the Kafka publisher is not started")
+        return self._producer
+
+
+async def _acknowledged(futures: Sequence[asyncio.Future[Any]]) -> None:
+    """Wait for every send; raise the first failure (after all are settled, so none is left
+    with an exception nobody retrieved)."""
+    results = await asyncio.gather(*futures, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+
+
+def _abandon(futures: Sequence[asyncio.Future[Any]]) -> None:
+    """Nobody waits for these any more: retrieve their outcome when it comes, unlogged."""
+    for future in futures:
+        future.add_done_callback(_retrieve)
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()

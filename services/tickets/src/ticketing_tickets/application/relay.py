@@ -1,0 +1,288 @@
+"""The relay: every ticket event of the store onto the event topic, at least once, in order.
+
+It follows the store's ticket streams with a catch-up batch subscription, publishes each batch
+and waits for the broker's acknowledgement, and only then saves the batch's position as its
+checkpoint. After a crash it resumes from the checkpoint: events published but not yet
+checkpointed go out again (consumers are idempotent), none is ever skipped. Broker or store
+trouble is retried with backoff from the last acknowledged position; the relay never gives up.
+
+Position markers: after the events up to position P are acknowledged, a marker P to every
+partition tells consumers that partition holds everything ≤ P meant for it. One goes out at most
+every `marker_interval` seconds while events flow, and once the relay has been idle that long, so
+idle partitions advance too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from asyncio import FIRST_COMPLETED
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from ticketing_contracts.kafka_wire import EventRecord, WireError, encode_event
+from ticketing_contracts.stored import envelope_from_stored
+from ticketing_contracts.topics import TICKET_STREAM_CATEGORY, parse_ticket_stream_id
+from ticketing_eventstore.ports import EventBatch, EventStore, RecordedEvent
+
+from .relay_ports import EventPublisher, RelayCheckpoint
+
+_log = structlog.get_logger("ticketing.relay")
+
+
+@dataclass(frozen=True, slots=True)
+class RelayOptions:
+    marker_interval: float = 1.0
+    batch_size: int = 1000
+    #: Batches read ahead while one is being published.
+    read_ahead: int = 2
+    retry_initial: float = 0.2
+    retry_max: float = 10.0
+    #: How long the readiness probe waits for the store.
+    probe_timeout: float = 2.0
+    stream_prefix: str = f"{TICKET_STREAM_CATEGORY}-"
+
+
+class RelayMetrics:
+    """The relay's Prometheus metrics, in a registry of their own (one per relay)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.relayed = Counter("relay_events", "Events acknowledged by the broker", registry=r)
+        self.skipped = Counter("relay_events_skipped", "Stored events not relayable", registry=r)
+        self.markers = Counter("relay_markers", "Position markers sent", registry=r)
+        self.failures = Counter("relay_failures", "Failures retried with backoff", registry=r)
+        self.position = Gauge("relay_position", "Last position acknowledged", registry=r)
+        self.checkpoint = Gauge("relay_checkpoint_position", "Last position saved", registry=r)
+        self.lag = Gauge("relay_lag_positions", "Store head minus acknowledged", registry=r)
+        self.connected = Gauge("relay_connected", "1 while the publisher is started", registry=r)
+
+
+class _End:
+    """The store ended the subscription (it was closed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    error: Exception
+
+
+_Item = EventBatch | _End | _Failed
+
+
+def encode_stored(record: RecordedEvent) -> EventRecord:
+    """The Kafka record of a stored ticket event; raises if it cannot be relayed as one."""
+    parsed = parse_ticket_stream_id(record.stream_id)
+    if parsed is None:
+        raise WireError(f"not a ticket stream: {record.stream_id!r}")
+    brand = record.metadata.get("brand_id")
+    if brand != parsed[0]:
+        raise WireError(f"envelope brand {brand!r} is not the stream's {parsed[0]!r}")
+    return encode_event(envelope_from_stored(record))
+
+
+class Relay:
+    """Event store → EventPublisher, checkpointed through RelayCheckpoint."""
+
+    def __init__(
+        self,
+        *,
+        store: EventStore,
+        publisher: EventPublisher,
+        checkpoint: RelayCheckpoint,
+        options: RelayOptions | None = None,
+        metrics: RelayMetrics | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._checkpoint = checkpoint
+        self._options = options or RelayOptions()
+        self.metrics = metrics or RelayMetrics()
+        self._clock = clock
+        self._stopping = asyncio.Event()
+        self._started = False
+        self._position = 0  # everything up to here is acknowledged by the broker
+        self._saved = 0
+        self._marker_position = 0
+        self._last_marker_at = 0.0
+        self._delay = self._options.retry_initial
+
+    @property
+    def position(self) -> int:
+        """The last position acknowledged by the broker."""
+        return self._position
+
+    def stop(self) -> None:
+        """Ask `run` to finish: the batch in hand is completed, then the checkpoint saved."""
+        self._stopping.set()
+
+    async def ready(self) -> bool:
+        """The store answers and the publisher is connected to a broker that answers."""
+        try:
+            async with asyncio.timeout(self._options.probe_timeout):
+                await self._store.head_position()
+        except Exception:
+            return False
+        return self._started and await self._publisher.ready()
+
+    async def run(self) -> None:
+        """Relay until `stop()` or until the store closes; failures are retried, never raised
+        (except a checkpoint that cannot be read at all)."""
+        self._position = self._saved = await self._checkpoint.load()
+        self.metrics.position.set(self._position)
+        self.metrics.checkpoint.set(self._saved)
+        _log.info("relay_starting", checkpoint=self._position)
+        try:
+            while not self._stopping.is_set():
+                try:
+                    await self._publisher.start()
+                    self._connected(True)
+                    _log.info("relay_connected", position=self._position)
+                    if await self._relay_until_stopped():
+                        _log.info("relay_store_closed", position=self._position)
+                        return
+                except Exception as error:  # broker or store trouble: resume from what is acked
+                    self._connected(False)
+                    self.metrics.failures.inc()
+                    _log.warning(
+                        "relay_retrying",
+                        error=f"{type(error).__name__}: {error}",
+                        position=self._position,
+                        retry_in_seconds=round(self._delay, 3),
+                    )
+                    await self._close_publisher()
+                    await self._sleep_unless_stopped(self._delay)
+                    self._delay = min(self._delay * 2, self._options.retry_max)
+        finally:
+            await self._finish()
+
+    async def _relay_until_stopped(self) -> bool:
+        """Publish batches as they come; True when the store ended, False when asked to stop."""
+        queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=self._options.read_ahead)
+        pump = asyncio.create_task(self._pump(queue, after=self._position))
+        stopped = asyncio.create_task(self._stopping.wait())
+        get: asyncio.Task[_Item] | None = None
+        try:
+            while True:
+                # One pending get at a time, never cancelled before the end: a batch taken off
+                # the queue is always handled (cancelling a get that just finished would lose it).
+                if get is None:
+                    get = asyncio.create_task(queue.get())
+                timeout = self._idle_timeout()
+                await asyncio.wait({get, stopped}, timeout=timeout, return_when=FIRST_COMPLETED)
+                if stopped.done():
+                    return False
+                if not get.done():
+                    await self._on_idle()
+                    continue
+                item, get = get.result(), None
+                if isinstance(item, _End):
+                    return True
+                if isinstance(item, _Failed):
+                    raise item.error
+                await self._handle(item)
+        finally:
+            for task in (get, pump, stopped):
+                if task is not None:
+                    task.cancel()
+            await asyncio.gather(pump, stopped, return_exceptions=True)
+
+    async def _pump(self, queue: asyncio.Queue[_Item], *, after: int) -> None:
+        """Read the subscription into `queue`, so the next batch is read while one is sent."""
+        options = self._options
+        subscription = self._store.subscribe_batches(
+            after=after, stream_prefix=options.stream_prefix, limit=options.batch_size
+        )
+        try:
+            async for batch in subscription:
+                await queue.put(batch)
+            await queue.put(_End())
+        except Exception as error:  # handed to the relay loop, which retries
+            await queue.put(_Failed(error))
+        finally:  # end the store's subscription now, not when the garbage collector gets to it
+            close = getattr(subscription, "aclose", None)
+            if close is not None:
+                await close()
+
+    async def _handle(self, batch: EventBatch) -> None:
+        records = self._encode(batch.events)
+        if records:
+            await self._publisher.publish(records)
+        self._position = max(self._position, batch.reached)
+        self._delay = self._options.retry_initial  # progress: the next failure starts afresh
+        self.metrics.relayed.inc(len(records))
+        self.metrics.position.set(self._position)
+        if self._idle_timeout() <= 0:
+            await self._send_marker()
+        await self._save()
+
+    def _encode(self, events: Sequence[RecordedEvent]) -> list[EventRecord]:
+        records: list[EventRecord] = []
+        for event in events:
+            try:
+                records.append(encode_stored(event))
+            except Exception as error:  # one bad record must never stop the relay
+                self.metrics.skipped.inc()
+                _log.warning(
+                    "relay_event_skipped",
+                    position=event.position,
+                    stream_id=event.stream_id,
+                    event_type=event.event_type,
+                    reason=f"{type(error).__name__}: {error}",
+                )
+        return records
+
+    async def _on_idle(self) -> None:
+        """Nothing came for a marker interval: advance idle partitions, save."""
+        await self._send_marker()
+        await self._save()
+
+    async def _send_marker(self) -> None:
+        """The marker (if the position moved since the last one), and the lag, once a period."""
+        if self._position > self._marker_position:
+            await self._publisher.publish_marker(self._position)
+            self._marker_position = self._position
+            self.metrics.markers.inc()
+        self._last_marker_at = self._clock()
+        head = await self._store.head_position()
+        self.metrics.lag.set(max(0, head - self._position))
+
+    def _idle_timeout(self) -> float:
+        elapsed = self._clock() - self._last_marker_at
+        return max(0.0, self._options.marker_interval - elapsed)
+
+    async def _save(self) -> None:
+        if self._position > self._saved:
+            await self._checkpoint.save(self._position)
+            self._saved = self._position
+            self.metrics.checkpoint.set(self._saved)
+
+    async def _finish(self) -> None:
+        try:
+            await self._save()
+        except Exception as error:  # the next start resumes from the older checkpoint
+            _log.error("relay_checkpoint_not_saved", position=self._position, error=str(error))
+        await self._close_publisher()
+        _log.info("relay_stopped", position=self._position, checkpoint=self._saved)
+
+    async def _close_publisher(self) -> None:
+        self._connected(False)
+        try:
+            await self._publisher.close()
+        except Exception as error:  # closing a broken connection may fail; it is gone anyway
+            _log.warning("relay_publisher_close_failed", error=f"{type(error).__name__}: {error}")
+
+    async def _sleep_unless_stopped(self, seconds: float) -> None:
+        try:
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
+        except TimeoutError:
+            pass
+
+    def _connected(self, connected: bool) -> None:
+        self._started = connected
+        self.metrics.connected.set(1 if connected else 0)
