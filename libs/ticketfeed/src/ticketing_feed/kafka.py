@@ -1,0 +1,404 @@
+"""KafkaFeed: the ticket-event feed read from the event topic by a consumer group (distributed).
+
+Records follow `ticketing_contracts.kafka_wire`: events keyed by ticket id (so one ticket lives in
+one partition, in order) and position markers that the relay sends to every partition.
+
+- `batches(after=…)` starts from the group's committed offsets (a new group from the earliest
+  record) and drops events at or below `after`, which the consumer has already applied. Events
+  come in arrival order. `reached` is the minimum over this consumer's assigned partitions of the
+  highest position seen there (event or marker; a partition not seen yet counts as `after`), so
+  every event at or below it has been handed out; it never goes down within one iteration.
+- Commit after handling, never automatically: the offsets of a batch are committed when the
+  consumer asks for the next batch (it has handled this one by then). Closing the iterator
+  commits nothing the consumer was given last; the next `batches()` starts from the committed
+  offsets, so at most that one batch comes again (consumers are idempotent).
+- Rebalances: when partitions are revoked, what was handled there is committed while this
+  member still owns them; the batch in flight there, and their positions, are dropped (the next
+  owner reads them again from the commit).
+- A poison record (not JSON, not an envelope, not a ticket event, missing fields, an unknown
+  event type or schema version, a malformed marker) goes to the dead-letter topic with the
+  reason and its origin (`ticketing_contracts.dead_letters`), and is then skipped and committed.
+- Kafka unreachable: `batches` logs and retries with backoff (joining, fetching, committing,
+  parking); it never raises a transient error to the consumer.
+- `head()`: the highest position on any partition of the topic — looked up in the newest records
+  of each partition (events and markers), never below what this feed has already read; when
+  Kafka cannot be asked within `head_timeout`, what this feed has read so far.
+
+Why aiokafka's `AIOKafkaConsumer` and not faststream's `KafkaBroker` (0.7.8), tried against the
+local broker: a faststream subscriber without a handler can be pulled from (`get_one`,
+`async for`), but only record by record — `get_one` on a `batch=True` subscriber fails
+(`TypeError: 'ConsumerRecord' object is not subscriptable`) after the records were consumed.
+Its parser decodes every header as UTF-8, so a record with a non-UTF-8 header raises
+`UnicodeDecodeError` out of `get_one` after the record was consumed: it can be neither parked nor
+skipped knowingly. In a push-style batch subscriber the same parse error drops the whole batch
+(good events with it) before the handler runs, and the next commit passes it: events lost. And
+its `ack()` commits everything consumed on every assigned partition (`consumer.commit()`
+without offsets), which cannot commit only what was handled on the partitions being revoked.
+faststream runs on aiokafka; this adapter uses the same client directly, with explicit offsets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any
+
+import structlog
+from aiokafka import (  # type: ignore[import-untyped]
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRecord,
+    TopicPartition,
+)
+from aiokafka.abc import ConsumerRebalanceListener  # type: ignore[import-untyped]
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped]
+from aiokafka.errors import (  # type: ignore[import-untyped]
+    KafkaConnectionError,
+    KafkaError,
+    KafkaTimeoutError,
+)
+from ticketing_contracts.dead_letters import dead_letter_headers
+from ticketing_contracts.kafka_wire import WireError, decode_envelope, decode_marker, is_marker
+
+from .envelopes import UnreadableEvent, event_from_envelope
+from .events import EventIn
+from .kafka_settings import KafkaSettings
+from .ports import FeedBatch
+
+_log = structlog.get_logger("ticketing.feed.kafka")
+
+_TOPIC_EXISTS = 36  # the broker's TOPIC_ALREADY_EXISTS error code
+
+
+class KafkaFeed:
+    """`EventFeed` over the ticket-event topic, as one member of consumer group `group_id`."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        group_id: str,
+        *,
+        dead_letter_topic: str,
+        partitions: int = 6,
+        replication_factor: int = 1,
+        poll_timeout: float = 0.5,
+        retry_initial: float = 0.5,
+        retry_max: float = 30.0,
+        head_timeout: float = 5.0,
+        client_id: str = "ticketing-feed",
+    ) -> None:
+        if not bootstrap or not topic or not group_id or not dead_letter_topic:
+            raise ValueError("KafkaFeed needs a bootstrap, a topic, a group id and a DLQ topic")
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.group_id = group_id
+        self.dead_letter_topic = dead_letter_topic
+        self.partitions = partitions
+        self.replication_factor = replication_factor
+        self.poll_timeout = poll_timeout
+        self.retry_initial = retry_initial
+        self.retry_max = retry_max
+        self.head_timeout = head_timeout
+        self.client_id = client_id
+        self._seen = 0  # the highest position any of this feed's iterations has read
+
+    async def batches(self, *, after: int, max_events: int = 1000) -> AsyncIterator[FeedBatch]:
+        """Events after `after` from the group's committed offsets, then live, forever."""
+        if max_events < 1:
+            raise ValueError("max_events must be at least 1")
+        session = _Session(self, after)
+        try:
+            await session.open()
+            cursor = after
+            while True:
+                events, offsets = await session.poll(max_events)
+                reached = max(cursor, session.reached())
+                if events or reached > cursor:
+                    cursor = reached
+                    session.in_flight.update(offsets)
+                    yield FeedBatch(events, reached)
+                    session.handled_in_flight()  # asked for more: the batch is handled
+                else:  # markers that move nothing, parked records: nothing to hand out
+                    session.handled.update(offsets)
+                await session.commit()
+        finally:
+            await session.close()
+
+    @classmethod
+    def from_settings(cls, settings: KafkaSettings, **options: Any) -> KafkaFeed:
+        """The feed the TICKETING_KAFKA_* settings describe (`options`: the tuning keywords)."""
+        return cls(
+            settings.kafka_bootstrap,
+            settings.kafka_topic,
+            settings.kafka_group_id,
+            dead_letter_topic=settings.kafka_dead_letter_topic,
+            partitions=settings.kafka_partitions,
+            replication_factor=settings.kafka_replication_factor,
+            **options,
+        )
+
+    async def head(self) -> int:
+        """The highest position on any partition (see the module docstring)."""
+        try:
+            async with asyncio.timeout(self.head_timeout):
+                newest = await self._newest_position()
+        except (KafkaError, OSError, TimeoutError) as error:
+            _log.warning("kafka_head_unknown", topic=self.topic, error=repr(error))
+            newest = 0
+        self._saw(newest)
+        return self._seen
+
+    def _saw(self, position: int) -> None:
+        if position > self._seen:
+            self._seen = position
+
+    async def ensure_topics(self) -> None:
+        """Create the event and dead-letter topics if they are missing (like the relay does), so
+        a consumer that starts first does not get a broker-default, one-partition topic."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id)
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            wanted = [t for t in (self.topic, self.dead_letter_topic) if t not in existing]
+            if not wanted:
+                return
+            new = [NewTopic(t, self.partitions, self.replication_factor) for t in wanted]
+            response = await admin.create_topics(new)
+            for name, code, *_ in response.topic_errors:
+                if code not in (0, _TOPIC_EXISTS):
+                    _log.warning("kafka_topic_not_created", topic=name, error_code=code)
+        finally:
+            await admin.close()
+
+    async def _newest_position(self) -> int:
+        """The highest position in the last few records of every partition of the topic."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, client_id=self.client_id, enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            # Asking for every topic's metadata creates none (subscribing to a missing one would)
+            if self.topic not in await consumer.topics():
+                return 0
+            consumer.subscribe([self.topic])  # no group: all partitions, once metadata is in
+            while not consumer.assignment():  # noqa: ASYNC110 - aiokafka has no public wait for it
+                await asyncio.sleep(0.01)
+            tps = sorted(consumer.assignment())
+            starts = await consumer.beginning_offsets(tps)
+            ends = await consumer.end_offsets(tps)
+            pending = {tp: ends[tp] for tp in tps if ends[tp] > starts[tp]}
+            for tp in pending:  # a few records back, in case the newest ones are poison
+                consumer.seek(tp, max(starts[tp], ends[tp] - _HEAD_TAIL))
+            newest = 0
+            while pending:
+                fetched = await consumer.getmany(*pending, timeout_ms=200)
+                for records in fetched.values():
+                    for record in records:
+                        newest = max(newest, _position_of(record))
+                for tp in list(pending):
+                    if await consumer.position(tp) >= pending[tp]:
+                        del pending[tp]
+            return newest
+        finally:
+            await consumer.stop()
+
+
+_HEAD_TAIL = 8
+
+
+def _position_of(record: ConsumerRecord) -> int:
+    """The position a record stands for (0 for a poison one)."""
+    try:
+        if is_marker(record.headers):
+            return decode_marker(record.value).position
+        position = decode_envelope(record.value)["position"]
+        return int(position)
+    except WireError:
+        return 0
+
+
+def _parse(record: ConsumerRecord) -> EventIn | int:
+    """An event record's event, or a marker's position; WireError/UnreadableEvent if poison."""
+    if is_marker(record.headers):
+        return decode_marker(record.value).position
+    return event_from_envelope(decode_envelope(record.value))
+
+
+class _Session:
+    """One iteration of `batches`: a consumer-group member, its offsets and positions."""
+
+    def __init__(self, feed: KafkaFeed, after: int) -> None:
+        self.feed = feed
+        self.after = after
+        self.consumer: Any = None
+        self.producer: Any = None
+        self.last: dict[TopicPartition, int] = {}  # highest position seen per partition
+        self.in_flight: dict[TopicPartition, int] = {}  # next offsets of the batch handed out
+        self.handled: dict[TopicPartition, int] = {}  # next offsets handled, not committed yet
+
+    async def open(self) -> None:
+        """Join the group and start the dead-letter producer, retrying until Kafka answers."""
+        feed = self.feed
+        for delay in _backoff(feed.retry_initial, feed.retry_max):
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=feed.bootstrap,
+                group_id=feed.group_id,
+                client_id=feed.client_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+            )
+            consumer.subscribe([feed.topic], listener=_Rebalance(self))
+            producer = AIOKafkaProducer(
+                bootstrap_servers=feed.bootstrap,
+                client_id=feed.client_id,
+                acks="all",
+                enable_idempotence=True,
+            )
+            try:
+                await feed.ensure_topics()
+                await consumer.start()
+                await producer.start()
+            except (KafkaError, OSError) as error:
+                _log.warning("kafka_unreachable", during="start", retry_in=delay, error=repr(error))
+                await _stop_quietly(producer, consumer)
+                await asyncio.sleep(delay)
+                continue
+            self.consumer, self.producer = consumer, producer
+            _log.info("kafka_feed_started", topic=feed.topic, group_id=feed.group_id)
+            return
+
+    async def poll(self, max_events: int) -> tuple[list[EventIn], dict[TopicPartition, int]]:
+        """The events of the records fetched now, and the next offset per partition."""
+        fetched: Mapping[TopicPartition, list[ConsumerRecord]] = {}
+        for delay in _backoff(self.feed.retry_initial, self.feed.retry_max):
+            try:
+                fetched = await self.consumer.getmany(
+                    timeout_ms=int(self.feed.poll_timeout * 1000), max_records=max_events
+                )
+                break
+            except KafkaError as error:
+                _log.warning("kafka_unreachable", during="fetch", retry_in=delay, error=repr(error))
+                await asyncio.sleep(delay)
+        events: list[EventIn] = []
+        offsets: dict[TopicPartition, int] = {}
+        for tp, records in fetched.items():
+            for record in records:
+                try:
+                    parsed = _parse(record)
+                except (WireError, UnreadableEvent) as error:
+                    await self._park(record, str(error))
+                else:
+                    position = parsed if isinstance(parsed, int) else parsed.position
+                    if position > self.last.get(tp, self.after):
+                        self.last[tp] = position
+                    self.feed._saw(position)
+                    if not isinstance(parsed, int) and parsed.position > self.after:
+                        events.append(parsed)
+                offsets[tp] = record.offset + 1
+        return events, offsets
+
+    def reached(self) -> int:
+        assigned = self.consumer.assignment()
+        if not assigned:
+            return self.after
+        return min(self.last.get(tp, self.after) for tp in assigned)
+
+    def handled_in_flight(self) -> None:
+        self.handled.update(self.in_flight)
+        self.in_flight.clear()
+
+    async def commit(self, only: Iterable[TopicPartition] | None = None) -> None:
+        """Commit the handled offsets of partitions this member owns (of `only`, if given)."""
+        assigned = self.consumer.assignment()
+        keys = self.handled.keys() if only is None else set(only) & self.handled.keys()
+        offsets = {tp: self.handled[tp] for tp in keys if tp in assigned}
+        if not offsets:
+            return
+        try:
+            await self.consumer.commit(offsets)
+        except KafkaError as error:  # kept: committed with the next batch, or read again
+            _log.warning("kafka_commit_failed", offsets=len(offsets), error=repr(error))
+            return
+        for tp, offset in offsets.items():
+            if self.handled.get(tp) == offset:
+                del self.handled[tp]
+
+    async def revoked(self, revoked: set[TopicPartition]) -> None:
+        """Still the owner: commit what was handled there, then forget those partitions."""
+        await self.commit(revoked)
+        for tp in revoked:
+            self.handled.pop(tp, None)
+            self.in_flight.pop(tp, None)
+            self.last.pop(tp, None)
+
+    async def _park(self, record: ConsumerRecord, reason: str) -> None:
+        """Send a poison record to the dead-letter topic (retrying while Kafka is away)."""
+        feed = self.feed
+        where = {"partition": record.partition, "offset": record.offset, "reason": reason}
+        headers = dead_letter_headers(
+            record.headers,
+            reason=reason,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            group=feed.group_id,
+        )
+        for delay in _backoff(feed.retry_initial, feed.retry_max):
+            try:
+                await self.producer.send_and_wait(
+                    feed.dead_letter_topic, value=record.value, key=record.key, headers=headers
+                )
+            except KafkaError as error:
+                if not _transient(error):  # it can never be parked: skip it, keep going
+                    _log.error("kafka_dead_letter_failed", error=repr(error), **where)
+                    return
+                _log.warning("kafka_unreachable", during="park", retry_in=delay, **where)
+                await asyncio.sleep(delay)
+            else:
+                _log.warning("kafka_record_parked", topic=feed.dead_letter_topic, **where)
+                return
+
+    async def close(self) -> None:
+        """Commit what was handled (never the batch in flight), leave the group, stop."""
+        if self.consumer is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.feed.head_timeout):
+                    await self.commit()
+        await _stop_quietly(self.producer, self.consumer)
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, session: _Session) -> None:
+        self._session = session
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self._session.revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        _log.info("kafka_partitions_assigned", partitions=sorted(tp.partition for tp in assigned))
+
+
+def _backoff(initial: float, ceiling: float) -> Iterable[float]:
+    delay = initial
+    while True:
+        yield delay
+        delay = min(delay * 2, ceiling)
+
+
+def _transient(error: KafkaError) -> bool:
+    return bool(getattr(error, "retriable", False)) or isinstance(
+        error, KafkaTimeoutError | KafkaConnectionError
+    )
+
+
+async def _stop_quietly(*clients: Any) -> None:
+    for client in clients:
+        if client is None:
+            continue
+        try:
+            async with asyncio.timeout(10):
+                await client.stop()
+        except Exception as error:  # closing must not hide why we close
+            _log.warning("kafka_client_stop_failed", error=repr(error))
