@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
 from ticketing_eventstore.ports import EventStore
-from ticketing_feed import EventFeed, StoreFeed
+from ticketing_feed import EventFeed
+from ticketing_feed.configured import open_feed
 
 from .adapters.blobs_local import LocalBlobStore
 from .adapters.blobs_memory import InMemoryBlobStore
@@ -152,15 +152,9 @@ def build_attachments_service(
     """The attachments service reading ticket events from `feed` (the embedded process's), else
     from the configured event store."""
     owned: EventStore | None = None
-    if feed is None:
-        url = settings.resolved_event_store_url()
-        if url.startswith("sqlite:///"):
-            owned = SqliteEventStore(Path(url.removeprefix("sqlite:///")))
-        elif url.startswith("memory://"):
-            owned = InMemoryEventStore()  # only useful in tests
-        else:
-            raise ValueError(f"unsupported event store URL {url!r}")
-        feed = StoreFeed(owned)
+    if feed is None:  # standalone: Kafka (the distributed mode), else the event store it names
+        opened = open_feed(settings, event_store_url=settings.resolved_event_store_url())
+        feed, owned = opened.feed, opened.store
     catalog = catalog or catalog_from_url(
         settings.resolved_catalog_url(), synchronous=settings.sqlite_synchronous
     )

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
-from ticketing_eventstore.ports import EventStore
-from ticketing_feed import EventFeed, StoreFeed
+from ticketing_feed import EventFeed
+from ticketing_feed.configured import open_feed
 from ticketing_web.ids import new_hex_id
 
 from .adapters.email_files import EmlDirectory
@@ -146,10 +145,10 @@ def build_notifications_service(
     """The service over `feed` (the embedded process passes its own), else the configured
     event store; `store` and `channels` override the configured ones (tests)."""
     owned: list[Any] = []
-    if feed is None:
-        event_store = _event_store(settings.resolved_event_store_url())
-        owned.append(event_store)
-        feed = StoreFeed(event_store)
+    if feed is None:  # standalone: Kafka (the distributed mode), else the event store it names
+        opened = open_feed(settings, event_store_url=settings.resolved_event_store_url())
+        feed = opened.feed
+        owned += [opened.store] if opened.store is not None else []
     store = store or store_from_url(settings.resolved_store_url())
     if channels is None:
         channels, more = channels_from(settings)
@@ -174,11 +173,3 @@ def build_notifications_service(
         on_jobs=sender.wake,
     )
     return NotificationsService(settings, store, consumer, sender, items_added, owned)
-
-
-def _event_store(url: str) -> EventStore:
-    if url.startswith("sqlite:///"):
-        return SqliteEventStore(Path(url.removeprefix("sqlite:///")))
-    if url.startswith("memory://"):
-        return InMemoryEventStore()
-    raise ValueError(f"unsupported event store URL {url!r}")

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
-from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
 from ticketing_eventstore.ports import EventStore
 from ticketing_feed import EventFeed, StoreFeed
+from ticketing_feed.configured import open_feed
 from ticketing_web.internal_client import InternalClient
 
 from .adapters.attachments_http import HttpAttachmentCatalog
@@ -122,16 +122,13 @@ def build_query_service(
 ) -> QueryService:
     """The query service over `store` (the embedded process's own), else the configured one."""
     owned: EventStore | None = None
-    if store is None:
-        url = settings.resolved_event_store_url()
-        if url.startswith("sqlite:///"):
-            store = owned = SqliteEventStore(Path(url.removeprefix("sqlite:///")))
-        elif url.startswith("memory://"):
-            store = owned = InMemoryEventStore()  # only useful in tests
-        else:
-            raise ValueError(f"unsupported event store URL {url!r}")
+    source: EventFeed
+    if store is not None:
+        source = store_feed(store)
+    else:  # standalone: Kafka (the distributed mode), else the event store it names
+        opened = open_feed(settings, event_store_url=settings.resolved_event_store_url())
+        source, owned = opened.feed, opened.store
     read_model = read_model or read_model_from_url(settings.resolved_read_model_url())
-    source = store_feed(store)
     monitor = ProjectionMonitor(source)
     projector = Projector(
         feed=MonitoredFeed(source, monitor),
