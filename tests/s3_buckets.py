@@ -31,11 +31,12 @@ def new_bucket_name(purpose: str) -> str:
     return f"ticketing-{purpose}-{uuid.uuid4().hex[:12]}"
 
 
-def incomplete_uploads(client: Minio, bucket: str, key: str) -> list[str]:
-    """Upload ids of multipart uploads begun and never completed nor aborted under `key`.
+def incomplete_uploads(client: Minio, bucket: str) -> list[str]:
+    """Upload ids of the bucket's multipart uploads begun and never completed nor aborted.
 
-    The `minio` client has no public call for ListMultipartUploads; its own is private."""
-    result = client._list_multipart_uploads(bucket, prefix=key)
+    The `minio` client has no public call for ListMultipartUploads; its own is private. (No
+    prefix: MinIO lists an upload under a prefix only when the prefix is its whole key.)"""
+    result = client._list_multipart_uploads(bucket)
     return [upload.upload_id for upload in result.uploads if upload.upload_id]
 
 

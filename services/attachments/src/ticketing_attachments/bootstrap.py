@@ -23,11 +23,13 @@ from ticketing_feed.configured import open_feed
 
 from .adapters.blobs_local import LocalBlobStore
 from .adapters.blobs_memory import InMemoryBlobStore
+from .adapters.blobs_s3 import S3BlobStore, connect_s3
 from .adapters.catalog_memory import InMemoryCatalog
 from .adapters.catalog_sqlite import SqliteCatalog
 from .application.attachments import Attachments, UploadPolicy
 from .application.ports import AttachmentCatalog, BlobStore
 from .application.references import ReferenceConsumer
+from .domain import Attachment, content_disposition
 from .settings import AttachmentsSettings
 
 _log = structlog.get_logger("ticketing.attachments")
@@ -42,6 +44,8 @@ class AttachmentsService:
     attachments: Attachments
     consumer: ReferenceConsumer
     owned_store: EventStore | None = None  # closed with the service when it opened it
+    #: Where a download redirects (a signed URL), when downloads redirect instead of streaming.
+    download_link: Callable[[Attachment], Coroutine[Any, Any, str]] | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
 
     def start(self) -> None:
@@ -141,6 +145,54 @@ def blobs_from_setting(value: str) -> BlobStore:
     return store
 
 
+def blobs_from_settings(settings: AttachmentsSettings) -> BlobStore:
+    """TICKETING_ATTACHMENTS_BLOB_URL: `s3://bucket` (made if missing; blocking, and an error
+    saying why if S3 does not answer or refuses the keys), `memory://`, empty = the directory."""
+    url = settings.attachments_blob_url
+    if not url:
+        return blobs_from_setting(settings.resolved_blob_dir())
+    if url == "memory://":
+        return InMemoryBlobStore()
+    bucket = url.removeprefix("s3://")
+    if bucket == url or not bucket or "/" in bucket:
+        raise ValueError(f"unsupported attachments blob URL {url!r} (s3://bucket or memory://)")
+    secret = settings.s3_secret_key.get_secret_value()
+    if not (settings.s3_endpoint and settings.s3_access_key and secret):
+        raise ValueError(
+            "an s3:// blob URL needs TICKETING_S3_ENDPOINT, TICKETING_S3_ACCESS_KEY and "
+            "TICKETING_S3_SECRET_KEY"
+        )
+    return connect_s3(
+        settings.s3_endpoint,
+        bucket=bucket,
+        access_key=settings.s3_access_key,
+        secret_key=secret,
+        region=settings.s3_region,
+    )
+
+
+def download_link(
+    settings: AttachmentsSettings, blobs: BlobStore
+) -> Callable[[Attachment], Coroutine[Any, Any, str]] | None:
+    """With TICKETING_ATTACHMENTS_DOWNLOAD_REDIRECT, a signed URL of the attachment's object
+    that S3 answers with its type and filename; None (downloads stream) otherwise."""
+    if not settings.attachments_download_redirect:
+        return None
+    if not isinstance(blobs, S3BlobStore):
+        raise ValueError("TICKETING_ATTACHMENTS_DOWNLOAD_REDIRECT needs an s3:// blob URL")
+    store, seconds = blobs, settings.s3_signed_url_seconds
+
+    async def link(attachment: Attachment) -> str:
+        return await store.signed_url(
+            attachment.blob_key,
+            seconds=seconds,
+            content_type=attachment.content_type,
+            content_disposition=content_disposition(attachment.filename),
+        )
+
+    return link
+
+
 def build_attachments_service(
     settings: AttachmentsSettings,
     *,
@@ -158,8 +210,9 @@ def build_attachments_service(
     catalog = catalog or catalog_from_url(
         settings.resolved_catalog_url(), synchronous=settings.sqlite_synchronous
     )
+    blobs = blobs or blobs_from_settings(settings)
     attachments = Attachments(
-        blobs=blobs or blobs_from_setting(settings.resolved_blob_dir()),
+        blobs=blobs,
         catalog=catalog,
         policy=UploadPolicy(
             max_bytes=settings.attachments_max_bytes,
@@ -170,4 +223,6 @@ def build_attachments_service(
         new_id=lambda: uuid.uuid4().hex,
     )
     consumer = ReferenceConsumer(feed=feed, catalog=catalog)
-    return AttachmentsService(settings, attachments, consumer, owned)
+    return AttachmentsService(
+        settings, attachments, consumer, owned, download_link=download_link(settings, blobs)
+    )

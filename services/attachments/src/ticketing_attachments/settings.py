@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from ticketing_feed.kafka_settings import KafkaSettings
 from ticketing_web.internal import InternalTokenSettings
 from ticketing_web.settings import JwtSettings
@@ -25,6 +25,17 @@ class AttachmentsSettings(JwtSettings, KafkaSettings, InternalTokenSettings):
     attachments_catalog_url: str = ""
     #: Where blobs live: a directory, or `memory://`; empty = `<data_dir>/attachments`.
     attachments_blob_dir: str = ""
+    #: `s3://bucket` (one bucket per deployment, on TICKETING_S3_*), `memory://`; empty = the
+    #: directory above.
+    attachments_blob_url: str = ""
+    #: Downloads answer 307 to a short-lived signed URL of the object (after the usual
+    #: authorisation) instead of streaming the bytes; needs an `s3://` blob URL.
+    attachments_download_redirect: bool = False
+    s3_endpoint: str = ""  # http(s)://host:port
+    s3_access_key: str = ""
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_region: str = "us-east-1"
+    s3_signed_url_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
     attachments_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=1024**3)
     attachments_allowed_types: frozenset[str] = DEFAULT_ALLOWED
     #: Uploads no ticket references are deleted after this many hours.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import BaseModel
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app, problem
 from ticketing_web.problems import problem_doc
@@ -117,17 +117,26 @@ def _refused(status: int, detail: str) -> Any:
     response_class=StreamingResponse,
     responses={
         200: {"description": "the bytes, with the stored content type", "content": {"*/*": {}}},
+        307: {"description": "to a short-lived signed URL of the bytes, if downloads redirect"},
         404: problem_doc("no such attachment, or not one the caller may read"),
     },
 )
 async def download(attachment_id: str, request: Request, identity: CurrentIdentity) -> Any:
     """The attachment's bytes, if the caller uploaded it or may see a ticket that carries it."""
-    found = await _service(request).attachments.download(
+    service = _service(request)
+    found = await service.attachments.download(
         brand_id=identity.brand, caller=caller_of(identity), attachment_id=attachment_id
     )
     if found is None:  # unknown, malformed and not allowed are the same 404
         raise HTTPException(404, "No such attachment.")
     a = found.attachment
+    if service.download_link is not None:
+        # Authorised and present: the object store serves the bytes itself.
+        aclose = getattr(found.chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        link = await service.download_link(a)
+        return RedirectResponse(link, 307, headers={"Cache-Control": "private, no-store"})
     return StreamingResponse(
         found.chunks,
         media_type=a.content_type,
