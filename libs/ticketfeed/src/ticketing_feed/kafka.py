@@ -103,6 +103,12 @@ class KafkaFeed:
         self.head_timeout = head_timeout
         self.client_id = client_id
         self._seen = 0  # the highest position any of this feed's iterations has read
+        self._assigned: frozenset[int] = frozenset()
+
+    @property
+    def assigned_partitions(self) -> frozenset[int]:
+        """The partitions the group gives this feed's running iteration now (empty: none)."""
+        return self._assigned
 
     async def batches(self, *, after: int, max_events: int = 1000) -> AsyncIterator[FeedBatch]:
         """Events after `after` from the group's committed offsets, then live, forever."""
@@ -237,6 +243,7 @@ class _Session:
         self.last: dict[TopicPartition, int] = {}  # highest position seen per partition
         self.in_flight: dict[TopicPartition, int] = {}  # next offsets of the batch handed out
         self.handled: dict[TopicPartition, int] = {}  # next offsets handled, not committed yet
+        self.dropped: set[TopicPartition] = set()  # revoked since the last fetch began
 
     async def open(self) -> None:
         """Join the group and start the dead-letter producer, retrying until Kafka answers."""
@@ -272,6 +279,7 @@ class _Session:
     async def poll(self, max_events: int) -> tuple[list[EventIn], dict[TopicPartition, int]]:
         """The events of the records fetched now, and the next offset per partition."""
         fetched: Mapping[TopicPartition, list[ConsumerRecord]] = {}
+        self.dropped.clear()
         for delay in _backoff(self.feed.retry_initial, self.feed.retry_max):
             try:
                 fetched = await self.consumer.getmany(
@@ -297,6 +305,8 @@ class _Session:
                     if not isinstance(parsed, int) and parsed.position > self.after:
                         events.append(parsed)
                 offsets[tp] = record.offset + 1
+        for tp in self.dropped:  # revoked meanwhile: its next owner reads it from the commit
+            offsets.pop(tp, None)
         return events, offsets
 
     def reached(self) -> int:
@@ -328,10 +338,16 @@ class _Session:
     async def revoked(self, revoked: set[TopicPartition]) -> None:
         """Still the owner: commit what was handled there, then forget those partitions."""
         await self.commit(revoked)
+        self.dropped |= revoked
         for tp in revoked:
             self.handled.pop(tp, None)
             self.in_flight.pop(tp, None)
             self.last.pop(tp, None)
+        self.feed._assigned -= {tp.partition for tp in revoked}
+
+    def assigned(self, assigned: set[TopicPartition]) -> None:
+        self.feed._assigned = frozenset(tp.partition for tp in assigned)
+        _log.info("kafka_partitions_assigned", partitions=sorted(self.feed._assigned))
 
     async def _park(self, record: ConsumerRecord, reason: str) -> None:
         """Send a poison record to the dead-letter topic (retrying while Kafka is away)."""
@@ -366,6 +382,7 @@ class _Session:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.feed.head_timeout):
                     await self.commit()
+        self.feed._assigned = frozenset()
         await _stop_quietly(self.producer, self.consumer)
 
 
@@ -377,7 +394,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._session.revoked(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        _log.info("kafka_partitions_assigned", partitions=sorted(tp.partition for tp in assigned))
+        self._session.assigned(assigned)
 
 
 def _backoff(initial: float, ceiling: float) -> Iterable[float]:
