@@ -1,4 +1,9 @@
-"""The event store: the port every adapter honours, and the in-memory and SQLite adapters."""
+"""The event store: the port every adapter honours, its adapters (in memory, SQLite, KurrentDB),
+and `open_event_store`, which chooses one by URL."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from .memory import InMemoryEventStore
 from .ports import (
@@ -15,6 +20,21 @@ from .ports import (
     WrongExpectedVersion,
 )
 from .sqlite import SqliteEventStore
+from .urls import open_event_store
+
+if TYPE_CHECKING:
+    from .kurrentdb import KurrentDBEventStore
+
+
+def __getattr__(name: str) -> Any:
+    # On first use only: the gRPC client costs a quarter of a second to import, which the
+    # embedded mode would pay for nothing.
+    if name == "KurrentDBEventStore":
+        from .kurrentdb import KurrentDBEventStore
+
+        return KurrentDBEventStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ANY_VERSION",
@@ -26,8 +46,10 @@ __all__ = [
     "EventStoreClosed",
     "EventStoreError",
     "InMemoryEventStore",
+    "KurrentDBEventStore",
     "NewEvent",
     "RecordedEvent",
     "SqliteEventStore",
     "WrongExpectedVersion",
+    "open_event_store",
 ]

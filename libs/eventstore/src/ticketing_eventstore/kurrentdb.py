@@ -1,0 +1,367 @@
+"""KurrentDBEventStore: the event store port on KurrentDB / EventStoreDB, over kurrentdbclient's
+asyncio client (gRPC).
+
+Verified only where a KurrentDB server runs (a container engine, or KURRENTDB_URL): the contract
+suite runs against it there. The pure parts (versions, ids, filters, errors) have unit tests.
+
+What differs from the memory and SQLite adapters, on purpose:
+- Positions are KurrentDB commit positions: one per event, strictly increasing in commit order
+  across all streams, but sparse (offsets in the server's log, such as 4_198_231 then 4_198_512),
+  never 1, 2, 3. Consumers only compare and resume from them, which is all the port promises.
+  Only records' own positions are valid start points on the server; an `after` that is none
+  (an arbitrary number from a client) is moved back to the nearest event at or before it, with a
+  backward scan whose cost grows with the events after it. Every position this adapter hands
+  out (events, `reached`, heads, append results) is an event's, so consumers never pay it.
+- Duplicate event ids: KurrentDB has no index of event ids. Appending events whose ids were just
+  appended to the same stream, at the same expected version (or with None), is an idempotent
+  success that writes nothing and returns the first append's result, which is what makes the
+  client's retries safe; an id stored elsewhere (another stream, an older part of the stream)
+  is not detected and the event is written. Ids repeated inside one append are refused here
+  (DuplicateEventId), as by the other adapters.
+- Only events of non-system streams whose data and metadata are JSON objects are returned, by
+  reads and subscriptions alike ($-prefixed streams and event types are KurrentDB's own). Stream
+  ids and event types starting with '$' cannot be appended.
+
+Durability: `append` returns once the server has committed the events (flushed to its disk; in a
+cluster, on a majority of nodes).
+
+Connections and retries (kurrentdbclient 1.3.5, read from its source): the client connects on
+first use. Each call (append, stream read, head) reconnects once when the server is unavailable
+or when the node is not the leader (a cluster), and is then retried once more after 0.5 s on a
+gRPC error; an append retried after a lost reply is idempotent (above). Errors after that reach
+the caller unchanged. Once a catch-up subscription has started the client no longer retries, so
+this adapter subscribes again itself, after the last event it passed on, with a back-off from
+0.1 s to 5 s. One store belongs to one event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Sequence
+from typing import Self
+from urllib.parse import urlsplit
+
+import kurrentdbclient as kdb
+from kurrentdbclient import AsyncKurrentDBClient
+from kurrentdbclient.common import AbstractAsyncCatchupSubscription
+from kurrentdbclient.exceptions import (
+    InvalidCommitPositionError,
+    NotFoundError,
+    ProgrammingError,
+    UnknownError,
+    WrongCurrentVersionError,
+)
+
+from ._kurrentdb_feed import Batcher, Item, Signal, pump
+from ._kurrentdb_mapping import (
+    ANY_STREAM,
+    current_version,
+    first_repeated_id,
+    matches,
+    our_version,
+    stream_filter,
+    to_new_event,
+    to_recorded,
+)
+from .ports import (
+    AppendResult,
+    DuplicateEventId,
+    EventBatch,
+    EventStoreClosed,
+    NewEvent,
+    RecordedEvent,
+    WrongExpectedVersion,
+)
+
+#: How the server answers a start position inside a record (older versions: an unknown error).
+_INVALID_POSITION = (InvalidCommitPositionError, UnknownError)
+_NOT_SYSTEM = stream_filter(None)
+_SCAN_PAGE = 256
+_SUBSCRIBE_BATCH = 1000
+
+
+class KurrentDBEventStore:
+    """Event store on a KurrentDB server or cluster; see the module docstring for the contract.
+
+    `uri` is a kurrentdb:// (or esdb://, kdb://, and their +discover) connection string, passed
+    to the client as it is. Construction checks it and does no IO.
+    """
+
+    def __init__(self, uri: str, *, batch_linger: float = 0.005, catch_up_wait: float = 0.25):
+        try:
+            self._client = AsyncKurrentDBClient(uri)
+        except ValueError as error:  # its messages quote the URI: keep the password out
+            raise ValueError(_without_password(str(error), uri)) from None
+        self._linger = batch_linger
+        self._catch_up_wait = catch_up_wait
+        self._closed = False
+        self._appending = 0
+        self._no_appends = asyncio.Event()
+        self._no_appends.set()
+        self._feeds: dict[asyncio.Task[None], asyncio.Queue[Item]] = {}
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def append(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        *,
+        expected_version: int | None,
+    ) -> AppendResult:
+        """Append atomically with KurrentDB's optimistic concurrency (see the module docstring)."""
+        self._ensure_open()
+        state = current_version(expected_version)
+        if stream_id.startswith("$"):
+            raise ValueError(f"stream ids starting with '$' are KurrentDB's own: {stream_id!r}")
+        new_events = [to_new_event(event) for event in events]
+        repeated = first_repeated_id(events)
+        if repeated is not None:
+            raise DuplicateEventId(stream_id, repeated)
+        if not new_events:
+            return await self._check_version(stream_id, expected_version)
+        self._appending += 1
+        self._no_appends.clear()
+        try:
+            try:
+                position = await self._client.append_to_stream(
+                    stream_id, events=new_events, current_version=state
+                )
+            except WrongCurrentVersionError as error:
+                actual = our_version(error.actual_version)
+                if actual is None:
+                    actual, _ = await self._stream_head(stream_id)
+                raise WrongExpectedVersion(stream_id, expected_version, actual) from error
+            if expected_version is not None:
+                return AppendResult(version=expected_version + len(new_events), position=position)
+            return AppendResult(await self._version_at(stream_id, position), position)
+        finally:
+            self._appending -= 1
+            if not self._appending:
+                self._no_appends.set()
+
+    async def read_stream(self, stream_id: str, *, from_version: int = 1) -> list[RecordedEvent]:
+        """The stream's events from `from_version` on; [] for no stream."""
+        self._ensure_open()
+        try:
+            events = await self._client.get_stream(
+                stream_id, stream_position=max(from_version, 1) - 1
+            )
+        except NotFoundError:
+            return []
+        return [recorded for event in events if (recorded := to_recorded(event)) is not None]
+
+    async def read_all(
+        self, *, after: int = 0, limit: int = 1000, stream_prefix: str | None = None
+    ) -> list[RecordedEvent]:
+        """Up to `limit` events after commit position `after`, filtered on the server."""
+        self._ensure_open()
+        if limit < 1:
+            return []
+        try:
+            return await self._read_after(after, after if after > 0 else None, limit, stream_prefix)
+        except _INVALID_POSITION:
+            start = await self._resume_point(after)
+            return await self._read_after(after, start, limit, stream_prefix)
+
+    async def head_position(self) -> int:
+        """The commit position of the last event of a non-system stream (0 when none)."""
+        self._ensure_open()
+        return await self._head()
+
+    async def subscribe(
+        self, *, after: int = 0, stream_prefix: str | None = None
+    ) -> AsyncGenerator[RecordedEvent, None]:
+        """Catch-up subscription, filtered on the server by the prefix."""
+        batches = self._batches(after, stream_prefix, _SUBSCRIBE_BATCH, server_prefix=stream_prefix)
+        async with contextlib.aclosing(batches):
+            async for batch in batches:
+                for event in batch.events:
+                    yield event
+
+    def subscribe_batches(
+        self, *, after: int = 0, stream_prefix: str | None = None, limit: int = 1000
+    ) -> AsyncGenerator[EventBatch, None]:
+        """`subscribe` a batch at a time. The server filters out only system streams, and the
+        prefix is applied here, so that `reached` passes exactly over other streams' events."""
+        if limit < 1:
+            raise ValueError(f"limit must be >= 1, got {limit}")
+        return self._batches(after, stream_prefix, limit, server_prefix=None)
+
+    async def close(self) -> None:
+        """End the subscriptions, let pending appends finish, and close the connection."""
+        if self._closed:
+            return
+        self._closed = True
+        feeds = list(self._feeds.items())
+        for task, queue in feeds:
+            task.cancel()
+            with contextlib.suppress(asyncio.QueueFull):  # a full queue wakes its reader anyway
+                queue.put_nowait(Signal.CLOSED)
+        await asyncio.gather(*(task for task, _ in feeds), return_exceptions=True)
+        await self._no_appends.wait()
+        with contextlib.suppress(ProgrammingError):  # raised when it never connected
+            await self._client.close()
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def _read(
+        self, *, start: int | None, limit: int, pattern: str, backwards: bool = False
+    ) -> list[kdb.RecordedEvent]:
+        """A page of $all from `start` (None: the beginning, or the end backwards)."""
+        response = await self._client.read_all(
+            commit_position=start,
+            backwards=backwards,
+            filter_include=(pattern,),
+            filter_by_stream_name=True,
+            limit=limit,
+        )
+        return [event async for event in response]
+
+    async def _read_after(
+        self, after: int, start: int | None, limit: int, stream_prefix: str | None
+    ) -> list[RecordedEvent]:
+        """Pages from `start` until `limit` events after `after` (the server's filter counts the
+        events it sends, some of which may not be ours to return)."""
+        pattern = stream_filter(stream_prefix)
+        found: list[RecordedEvent] = []
+        cursor = after
+        while True:
+            want = limit - len(found) + 1  # a forward read includes the event at `start`
+            page = await self._read(start=start, limit=want, pattern=pattern)
+            for event in page:
+                if event.commit_position <= cursor:
+                    continue
+                cursor = event.commit_position
+                recorded = to_recorded(event)
+                if recorded is not None and matches(recorded, stream_prefix):
+                    found.append(recorded)
+                    if len(found) == limit:
+                        return found
+            if len(page) < want:
+                return found
+            start = page[-1].commit_position
+
+    async def _head(self) -> int:
+        return await self._client.get_commit_position(
+            filter_include=(_NOT_SYSTEM,), filter_by_stream_name=True
+        )
+
+    async def _stream_head(self, stream_id: str) -> tuple[int, int]:
+        """(version, commit position of the last event) of a stream; (0, 0) for none."""
+        try:
+            last = await self._client.get_stream(stream_id, backwards=True, limit=1)
+        except NotFoundError:
+            return 0, 0
+        return (last[0].stream_position + 1, last[0].commit_position) if last else (0, 0)
+
+    async def _check_version(self, stream_id: str, expected_version: int | None) -> AppendResult:
+        """An append of nothing: the version check alone (KurrentDB would write no record)."""
+        actual, position = await self._stream_head(stream_id)
+        if expected_version is not None and expected_version != actual:
+            raise WrongExpectedVersion(stream_id, expected_version, actual)
+        return AppendResult(version=actual, position=position)
+
+    async def _version_at(self, stream_id: str, position: int) -> int:
+        """The version of the event at `position`, the last one an append wrote to `stream_id`."""
+        page = await self._read(start=position, limit=1, pattern=_NOT_SYSTEM)
+        if page and page[0].commit_position == position and page[0].stream_name == stream_id:
+            return page[0].stream_position + 1
+        version, _ = await self._stream_head(stream_id)
+        return version
+
+    async def _resume_point(self, after: int) -> int | None:
+        """A record's position at or before `after` with no event of ours in between, where a
+        read or a subscription may start (None: the beginning)."""
+        if after <= 0:
+            return None
+        if await self._is_record_position(after):
+            return after
+        first = await self._read(start=None, limit=1, pattern=_NOT_SYSTEM)
+        if not first or after < first[0].commit_position:
+            return None
+        head = await self._head()
+        if after >= head:
+            return head
+        start: int | None = None
+        while True:  # backwards from the end, to the first event at or before `after`
+            page = await self._read(
+                start=start, limit=_SCAN_PAGE, pattern=_NOT_SYSTEM, backwards=True
+            )
+            for event in page:
+                if event.commit_position <= after:
+                    return event.commit_position
+            if len(page) < _SCAN_PAGE:
+                return None
+            start = page[-1].commit_position
+
+    async def _is_record_position(self, position: int) -> bool:
+        try:
+            page = await self._read(start=position, limit=1, pattern=ANY_STREAM)
+        except _INVALID_POSITION:
+            return False
+        return bool(page) and page[0].commit_position == position
+
+    # -- subscriptions -------------------------------------------------------------------------
+
+    async def _batches(
+        self, after: int, stream_prefix: str | None, limit: int, *, server_prefix: str | None
+    ) -> AsyncGenerator[EventBatch, None]:
+        self._ensure_open()
+        queue: asyncio.Queue[Item] = asyncio.Queue(maxsize=max(limit, 64))
+        pattern = stream_filter(server_prefix)
+
+        async def open_subscription(cursor: int) -> AbstractAsyncCatchupSubscription:
+            return await self._client.subscribe_to_all(
+                commit_position=await self._resume_point(cursor),
+                filter_include=(pattern,),
+                filter_by_stream_name=True,
+                include_caught_up=True,
+                include_fell_behind=True,
+            )
+
+        feed = asyncio.create_task(
+            pump(
+                after=after,
+                queue=queue,
+                open_subscription=open_subscription,
+                closed=self._is_closed,
+            )
+        )
+        self._feeds[feed] = queue
+        batcher = Batcher(
+            queue,
+            after=after,
+            stream_prefix=stream_prefix,
+            limit=limit,
+            closed=self._is_closed,
+            linger=self._linger,
+            catch_up_wait=self._catch_up_wait,
+        )
+        try:
+            while (batch := await batcher.next()) is not None:
+                yield batch
+        finally:
+            self._feeds.pop(feed, None)
+            feed.cancel()
+            await asyncio.gather(feed, return_exceptions=True)
+
+    def _is_closed(self) -> bool:
+        return self._closed
+
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise EventStoreClosed("the event store is closed")
+
+
+def _without_password(text: str, uri: str) -> str:
+    try:
+        password = urlsplit(uri).password
+    except ValueError:  # not even a URL: the message cannot hold a password we could find
+        return text.replace(uri, "<connection string>")
+    return text.replace(f":{password}@", ":***@") if password else text

@@ -1,0 +1,50 @@
+"""One function that chooses the event store adapter a URL names (TICKETING_EVENT_STORE_URL)."""
+
+from __future__ import annotations
+
+from .memory import InMemoryEventStore
+from .ports import EventStore
+from .sqlite import SqliteEventStore
+
+#: The connection-string schemes kurrentdbclient accepts (kdb and esdb are its synonyms).
+KURRENTDB_SCHEMES = frozenset(
+    {"kurrentdb", "kurrentdb+discover", "esdb", "esdb+discover", "kdb", "kdb+discover"}
+)
+
+
+def open_event_store(url: str, *, synchronous: str = "FULL") -> EventStore:
+    """The event store `url` names; no IO happens here (each adapter opens on first use).
+
+    - `sqlite:///path.db`: the embedded SQLite file (`sqlite:////abs/path.db` for an absolute
+      path), with the SQLite `synchronous` setting;
+    - `memory://`: in memory, for tests and throwaway demos;
+    - `kurrentdb://host:2113?tls=false` (also `esdb://`, `kdb://`, and `+discover` forms): a
+      KurrentDB / EventStoreDB server or cluster, the URL passed to its client as it is.
+
+    Raises ValueError for any other URL; the message never repeats the URL (it may hold a
+    password).
+    """
+    scheme, separator, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not separator:
+        raise ValueError(
+            "the event store URL has no scheme: use sqlite:///, memory:// or kurrentdb://"
+        )
+    if scheme == "sqlite":
+        if not rest.startswith("/") or rest == "/":
+            raise ValueError(
+                "an SQLite event store URL is sqlite:///path (three slashes and a path)"
+            )
+        return SqliteEventStore(rest[1:], synchronous=synchronous)
+    if scheme == "memory":
+        if rest:
+            raise ValueError("an in-memory event store URL is just memory://")
+        return InMemoryEventStore()
+    if scheme in KURRENTDB_SCHEMES:
+        # Imported here: the gRPC client costs a quarter of a second to import.
+        from .kurrentdb import KurrentDBEventStore
+
+        return KurrentDBEventStore(url)
+    raise ValueError(
+        f"unsupported event store URL scheme {scheme!r}: use sqlite:///, memory:// or kurrentdb://"
+    )
