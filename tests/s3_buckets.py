@@ -8,10 +8,12 @@ import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+import pytest
 from minio import Minio
 from minio.deleteobjects import DeleteObject
+from minio.error import InvalidResponseError
 
-from tests.engines import s3
+from tests.engines import s3, setting
 
 
 def plain_client() -> Minio:
@@ -36,7 +38,12 @@ def incomplete_uploads(client: Minio, bucket: str) -> list[str]:
 
     The `minio` client has no public call for ListMultipartUploads; its own is private. (No
     prefix: MinIO lists an upload under a prefix only when the prefix is its whole key.)"""
-    result = client._list_multipart_uploads(bucket)
+    try:
+        result = client._list_multipart_uploads(bucket)
+    except InvalidResponseError as error:
+        if "Response code: 501," not in str(error):  # Not Implemented: s3proxy's filesystem
+            raise
+        pytest.skip(f"this S3 store ({setting('S3_ENGINE')}) cannot list multipart uploads")
     return [upload.upload_id for upload in result.uploads if upload.upload_id]
 
 

@@ -88,8 +88,6 @@ async def test_objects_are_named_brand_slash_id_and_a_plain_client_reads_them(
     assert [o.object_name for o in client.list_objects(name, recursive=True)] == [KEY]
     stat = client.stat_object(name, KEY)
     assert stat.size == len(INVOICE)
-    assert stat.etag is not None
-    assert stat.etag.endswith("-3")
     response = client.get_object(name, KEY)
     try:
         assert hashlib.sha256(response.read()).digest() == hashlib.sha256(INVOICE).digest()
