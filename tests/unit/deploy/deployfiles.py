@@ -8,6 +8,7 @@ settings, and the values must pass those settings' own validation.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
 import inspect
@@ -277,7 +278,22 @@ def settings_problems(module: str, environment: Mapping[str, str], *, where: str
     if process.verifies_tokens and given.get("TICKETING_MODE") != "production":
         problems.append(f"{where}: TICKETING_MODE must be production")
     problems += _validation_problems(classes, given, where=where)
+    if given.get("TICKETING_EVENT_STORE_URL"):
+        problems += _event_store_problems(given["TICKETING_EVENT_STORE_URL"], where=where)
     return problems
+
+
+def _event_store_problems(url: str, *, where: str) -> list[str]:
+    """The URL as the processes open it: `open_event_store` parses it (its client checks the
+    connection string) without connecting."""
+    from ticketing_eventstore import open_event_store
+
+    try:
+        store = open_event_store(url)
+    except ValueError as error:
+        return [f"{where}: TICKETING_EVENT_STORE_URL is refused: {error}"]
+    asyncio.run(store.close())
+    return []
 
 
 def _validation_problems(

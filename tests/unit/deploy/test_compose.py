@@ -398,6 +398,11 @@ BROKEN = [
     ),
     (
         process_problems,
+        _set("tickets.environment.TICKETING_EVENT_STORE_URL", "kurrentdb://kurrentdb:2113?tls=no"),
+        "tickets: TICKETING_EVENT_STORE_URL is refused",
+    ),
+    (
+        process_problems,
         _set("notifications.environment.TICKETING_MODE", "dev"),
         "notifications: TICKETING_MODE must be production",
     ),

@@ -700,6 +700,15 @@ BROKEN: list[tuple[Callable[[Manifests], list[str]], Callable[[Manifests], None]
     ),
     (
         env_problems,
+        _edit(
+            _doc("configmap.yaml", "ConfigMap", "ticketing-event-store"),
+            "data.TICKETING_EVENT_STORE_URL",
+            "kurrentdb://kurrentdb.ticketing-engines.svc.cluster.local:2113?tls=no",
+        ),
+        "relay: TICKETING_EVENT_STORE_URL is refused",
+    ),
+    (
+        env_problems,
         _set_env("tickets.yaml", "tickets", "TICKETING_PORT", "8080"),
         "tickets: TICKETING_PORT 8080 is not its container port",
     ),
