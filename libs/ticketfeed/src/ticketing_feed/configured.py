@@ -1,17 +1,16 @@
 """The feed a consumer service run on its own reads, as its settings say.
 
 Kafka (the distributed mode) when TICKETING_KAFKA_BOOTSTRAP is set: a member of the service's
-consumer group. Otherwise the event store named by TICKETING_EVENT_STORE_URL, read directly (a
-standalone service beside the embedded store file). The embedded process passes its own feed
-and never comes here.
+consumer group. Otherwise the event store that TICKETING_EVENT_STORE_URL names
+(`open_event_store`), read directly: a standalone service beside the embedded store file, or on
+KurrentDB. The embedded process passes its own feed and never comes here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
+from ticketing_eventstore import open_event_store
 from ticketing_eventstore.ports import EventStore
 
 from .kafka_settings import KafkaSettings
@@ -32,14 +31,5 @@ def open_feed(settings: KafkaSettings, *, event_store_url: str) -> OpenedFeed:
         from .kafka import KafkaFeed  # only the distributed mode loads the Kafka client
 
         return OpenedFeed(KafkaFeed.from_settings(settings), None)
-    store = open_store(event_store_url)
+    store = open_event_store(event_store_url)
     return OpenedFeed(StoreFeed(store), store)
-
-
-def open_store(url: str) -> EventStore:
-    """`sqlite:///path` or `memory://` (tests)."""
-    if url.startswith("sqlite:///"):
-        return SqliteEventStore(Path(url.removeprefix("sqlite:///")))
-    if url.startswith("memory://"):
-        return InMemoryEventStore()
-    raise ValueError(f"unsupported event store URL {url!r}")

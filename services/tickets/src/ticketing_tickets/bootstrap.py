@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
+from ticketing_eventstore import open_event_store
 from ticketing_eventstore.ports import EventStore
 from ticketing_web.ids import new_hex_id, random_digits
 from ticketing_web.internal_client import InternalClient
@@ -45,12 +44,9 @@ class TicketsService:
 
 
 def event_store_from_url(url: str, *, synchronous: str = "FULL") -> EventStore:
-    """`sqlite:///path` (durable, embedded) or `memory://` (tests, throwaway demos)."""
-    if url.startswith("sqlite:///"):
-        return SqliteEventStore(Path(url.removeprefix("sqlite:///")), synchronous=synchronous)
-    if url.startswith("memory://"):
-        return InMemoryEventStore()
-    raise ValueError(f"unsupported event store URL {url!r}")
+    """`sqlite:///path` (durable, embedded), `memory://` (tests, throwaway demos) or
+    `kurrentdb://…` (distributed): `ticketing_eventstore.open_event_store`."""
+    return open_event_store(url, synchronous=synchronous)
 
 
 def build_tickets_service(
