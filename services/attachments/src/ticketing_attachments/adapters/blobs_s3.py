@@ -181,7 +181,7 @@ class S3BlobStore:
         )
 
     async def close(self) -> None:
-        await asyncio.to_thread(self._executor.shutdown, wait=True)
+        await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)
         if self._http is not None:
             self._http.clear()
 
@@ -215,7 +215,7 @@ class _ObjectStream:
             chunk = await asyncio.shield(read)
         except BaseException:
             # Cancelled mid-read: release once the thread is done with the response.
-            read.add_done_callback(lambda _: self._release())
+            read.add_done_callback(self._release_after)
             raise
         if not chunk:
             self._release()
@@ -223,6 +223,11 @@ class _ObjectStream:
         return chunk
 
     async def aclose(self) -> None:
+        self._release()
+
+    def _release_after(self, read: asyncio.Future[bytes]) -> None:
+        if not read.cancelled():
+            read.exception()  # nobody awaits it any more: retrieved, not logged as lost
         self._release()
 
     def _release(self) -> None:
