@@ -48,9 +48,14 @@ def incomplete_uploads(client: Minio, bucket: str) -> list[str]:
 
 
 def remove_bucket(client: Minio, bucket: str) -> None:
-    """Delete every object, then the bucket (nothing if it does not exist)."""
+    """Abort unfinished uploads (a failed test may leave some), delete every object, then the
+    bucket (nothing if it does not exist)."""
     if not client.bucket_exists(bucket):
         return
+    with contextlib.suppress(InvalidResponseError):  # a store that cannot list them
+        for upload in client._list_multipart_uploads(bucket).uploads:
+            if upload.object_name and upload.upload_id:
+                client._abort_multipart_upload(bucket, upload.object_name, upload.upload_id)
     names = [o.object_name for o in client.list_objects(bucket, recursive=True) if o.object_name]
     errors = list(client.remove_objects(bucket, [DeleteObject(name) for name in names]))
     assert not errors, errors
