@@ -1,7 +1,10 @@
-"""Write (or check) the JSON Schemas of the envelope and of every event version.
+"""Write (or check) the JSON Schemas of the envelope and of every event version, and the AsyncAPI
+document of the ticket-event topics that refers to them (`generate_asyncapi`).
 
-    python -m ticketing_contracts.generate            # rewrite contracts/schemas/
+    python -m ticketing_contracts.generate            # rewrite contracts/schemas/, asyncapi.json
     python -m ticketing_contracts.generate --check    # exit 1 and list files that drifted
+
+With `--out DIR` only the schemas are written (to DIR); `--asyncapi FILE` names the document.
 
 One file per event version, `tickets.<EventType>.v<N>.json`: the whole envelope with `data`
 set to that event's schema, so a consumer in any language can validate a message in one go.
@@ -20,6 +23,7 @@ from typing import Any
 
 from .envelope import EventEnvelope
 from .events import ALL_EVENT_MODELS, EventData
+from .generate_asyncapi import default_asyncapi_path, render_asyncapi
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ENVELOPE_FILE = "envelope.json"
@@ -113,24 +117,48 @@ def write(schema_dir: Path) -> list[str]:
     return changed
 
 
+def asyncapi_drift(path: Path) -> list[str]:
+    """The AsyncAPI document at `path`, if it is missing or differs from what the code makes."""
+    if not path.is_file():
+        return [f"{path.name}: missing"]
+    if path.read_text(encoding="utf-8") != render_asyncapi():
+        return [f"{path.name}: differs from the models"]
+    return []
+
+
+def write_asyncapi(path: Path) -> bool:
+    """Write the AsyncAPI document; whether it changed."""
+    text = render_asyncapi()
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m ticketing_contracts.generate")
     parser.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
     parser.add_argument("--out", type=Path, default=None, help="default: contracts/schemas/")
+    parser.add_argument(
+        "--asyncapi", type=Path, default=None, help="default: contracts/asyncapi.json without --out"
+    )
     args = parser.parse_args(argv)
     schema_dir: Path = args.out or default_schema_dir()
+    asyncapi: Path | None = args.asyncapi or (None if args.out else default_asyncapi_path())
     if args.check:
-        problems = drifted(schema_dir)
+        problems = drifted(schema_dir) + (asyncapi_drift(asyncapi) if asyncapi else [])
         for line in problems:
             print(line, file=sys.stderr)
         if problems:
             print("schemas drifted: run `python -m ticketing_contracts.generate`", file=sys.stderr)
             return 1
-        print(f"schemas in {schema_dir} are up to date")
+        print(f"schemas in {schema_dir} are up to date" + (f", and {asyncapi}" if asyncapi else ""))
         return 0
     for name in write(schema_dir):
         print(f"wrote {schema_dir / name}")
+    if asyncapi is not None and write_asyncapi(asyncapi):
+        print(f"wrote {asyncapi}")
     # Never delete: a file no model generates is usually a published version whose model was
     # removed by mistake, and history keeps needing its schema.
     for line in drifted(schema_dir):
