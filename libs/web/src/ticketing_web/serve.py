@@ -7,6 +7,8 @@ shutdown, which stops the consumers and closes the stores.
 
 from __future__ import annotations
 
+import logging
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.types import ASGIApp
@@ -28,6 +30,9 @@ def serve(app: ASGIApp, *, default_port: int, listen: ListenSettings | None = No
     import uvicorn  # only a process that serves needs it
 
     listen = listen or ListenSettings()
+    # httpx logs every call it makes at INFO, in plain text: internal calls and the gateway's
+    # forwarding would each repeat what our JSON access lines already say.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # Our middleware writes one JSON access line per request; uvicorn's own would repeat it.
     uvicorn.run(
         app,
