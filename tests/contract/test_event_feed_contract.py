@@ -3,20 +3,22 @@
 Each adapter gets a harness that writes ticket events (and, where the source has them, events
 of other streams, which the feed must pass over) into its source; the suite reads them back.
 The Kafka harness publishes what the relay would: the events (kafka_wire records, keyed by
-ticket id) and then a position marker at the store's head to every partition.
+ticket id) and then a position marker at the store's head to every partition. The relay harness
+writes to an event store and lets the tickets service's relay carry the events to Kafka.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from ticketing_contracts.kafka_wire import EventRecord
 from ticketing_contracts.stored import envelope_metadata
 from ticketing_eventstore import InMemoryEventStore, NewEvent, SqliteEventStore
 from ticketing_eventstore.ports import EventStore
@@ -24,6 +26,10 @@ from ticketing_feed.events import EventIn
 from ticketing_feed.memory import InMemoryFeed
 from ticketing_feed.ports import EventFeed, FeedBatch
 from ticketing_feed.store import StoreFeed
+from ticketing_tickets.adapters.relay_checkpoint_memory import InMemoryRelayCheckpoint
+from ticketing_tickets.adapters.relay_kafka import KafkaEventPublisher, TopicSpec
+from ticketing_tickets.application.relay import Relay, RelayOptions
+from ticketing_tickets.application.relay_ports import EventPublisher
 
 from tests.engines import kafka_bootstrap
 from tests.integration.kafka_topic import ScratchTopic, envelope
@@ -136,7 +142,72 @@ class KafkaHarness:
         await self.topic.delete()
 
 
-Harness = StoreHarness | MemoryHarness | KafkaHarness
+class MarkedPublisher:
+    """The relay's publisher, noting the last position marker the broker acknowledged."""
+
+    def __init__(self, inner: EventPublisher) -> None:
+        self._inner = inner
+        self.marked = 0
+
+    async def start(self) -> None:
+        await self._inner.start()
+
+    async def publish(self, records: Sequence[EventRecord]) -> Awaitable[None]:
+        return await self._inner.publish(records)
+
+    async def publish_marker(self, position: int) -> None:
+        await self._inner.publish_marker(position)
+        self.marked = position
+
+    async def ready(self) -> bool:
+        return await self._inner.ready()
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+@dataclass
+class RelayHarness:
+    """Store events (and other streams) relayed to a scratch topic by the real relay."""
+
+    topic: ScratchTopic
+    source: StoreHarness = field(default_factory=lambda: StoreHarness(InMemoryEventStore()))
+    feed: EventFeed = field(init=False)
+    publisher: MarkedPublisher = field(init=False)
+    relay: Relay = field(init=False)
+    running: asyncio.Task[None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.feed = self.topic.feed()
+        spec = TopicSpec(self.topic.name, self.topic.partitions, 1)
+        self.publisher = MarkedPublisher(
+            KafkaEventPublisher(bootstrap=self.topic.bootstrap, topic=spec)
+        )
+        self.relay = Relay(
+            store=self.source.store,
+            publisher=self.publisher,
+            checkpoint=InMemoryRelayCheckpoint(),
+            options=RelayOptions(marker_interval=0.05, retry_initial=0.05),
+        )
+        self.running = asyncio.create_task(self.relay.run())
+
+    async def write(self, count: int, *, with_other_stream: bool = False) -> list[int]:
+        positions = await self.source.write(count, with_other_stream=with_other_stream)
+        head = await self.source.store.head_position()
+        async with asyncio.timeout(LIMIT):  # relayed, and a marker at the head on every partition
+            while True:
+                if self.publisher.marked >= head:
+                    return positions
+                await asyncio.sleep(0.01)
+
+    async def close(self) -> None:
+        self.relay.stop()
+        await self.running
+        await self.source.close()
+        await self.topic.delete()
+
+
+Harness = StoreHarness | MemoryHarness | KafkaHarness | RelayHarness
 HARNESSES: dict[str, Callable[[Path], Awaitable[Harness]]] = {}
 
 
@@ -156,10 +227,18 @@ async def _kafka(_: Path) -> Harness:
     return KafkaHarness(await ScratchTopic(kafka_bootstrap()).create())
 
 
+async def _kafka_relay(_: Path) -> Harness:
+    return RelayHarness(await ScratchTopic(kafka_bootstrap()).create())
+
+
 HARNESSES.update(
-    memory=_memory, store_memory=_store_memory, store_sqlite=_store_sqlite, kafka=_kafka
+    memory=_memory,
+    store_memory=_store_memory,
+    store_sqlite=_store_sqlite,
+    kafka=_kafka,
+    kafka_relay=_kafka_relay,
 )
-ON_ENGINES = {"kafka"}
+ON_ENGINES = {"kafka", "kafka_relay"}
 
 
 @pytest.fixture(
