@@ -57,8 +57,8 @@ HOP_BY_HOP = frozenset(
     }
 )
 #: Set again by this hop: the host from the upstream URL; the correlation id, date and server
-#: by the gateway's own middleware and server.
-_REQUEST_OWN = frozenset({"host", CORRELATION_HEADER})
+#: by the gateway's own middleware and server. `Expect: 100-continue` was answered here already.
+_REQUEST_OWN = frozenset({"host", "expect", CORRELATION_HEADER})
 _RESPONSE_OWN = frozenset({"date", "server", CORRELATION_HEADER})
 
 
