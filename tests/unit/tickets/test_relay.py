@@ -4,8 +4,11 @@ checkpoint: order, checkpoint only after acknowledgement, retries, skipped recor
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,15 +27,20 @@ FAST = RelayOptions(marker_interval=0.05, retry_initial=0.01, retry_max=0.05, ba
 
 
 class FakePublisher:
-    """Records what it is given; can refuse to start, fail publishes, or hold them."""
+    """Records what it is given; can refuse to start, fail publishes, or hold their acks."""
 
     def __init__(self) -> None:
         self.records: list[EventRecord] = []
         self.markers: list[int] = []
+        self.marker_times: list[float] = []
+        self.clock: Callable[[], float] = time.monotonic
+        self.on_publish: Callable[[], None] = lambda: None
         self.acknowledged: set[int] = set()  # positions the "broker" acknowledged
         self.start_failures = 0
         self.publish_failures = 0
-        self.gate: asyncio.Event | None = None
+        self.gate: asyncio.Event | None = None  # holds every acknowledgement
+        self.held: dict[int, asyncio.Event] = {}  # holds the nth publish's acknowledgement
+        self.calls = 0
         self.started = False
         self.starts = 0
         self.closes = 0
@@ -44,21 +52,37 @@ class FakePublisher:
             raise ConnectionError("Kafka is unreachable")
         self.started = True
 
-    async def publish(self, records: Sequence[EventRecord]) -> None:
+    async def publish(self, records: Sequence[EventRecord]) -> Awaitable[None]:
         assert self.started
-        if self.gate is not None:
-            await self.gate.wait()
+        self.on_publish()
         if self.publish_failures:
             self.publish_failures -= 1
             # Half the batch was written before the failure: the retry sends it again.
             self.records.extend(records[: len(records) // 2])
-            raise TimeoutError("not acknowledged in time")
+            return self._acknowledge([], error=TimeoutError("not acknowledged in time"))
         self.records.extend(records)
-        self.acknowledged.update(record.position for record in records)
+        self.calls += 1
+        return self._acknowledge(
+            [record.position for record in records], gate=self.held.get(self.calls)
+        )
+
+    async def _acknowledge(
+        self,
+        positions: list[int],
+        error: Exception | None = None,
+        gate: asyncio.Event | None = None,
+    ) -> None:
+        for hold in (self.gate, gate):
+            if hold is not None:
+                await hold.wait()
+        if error is not None:
+            raise error
+        self.acknowledged.update(positions)
 
     async def publish_marker(self, position: int) -> None:
         assert self.started
         self.markers.append(position)
+        self.marker_times.append(self.clock())
 
     async def ready(self) -> bool:
         return self.started
@@ -91,7 +115,12 @@ async def wait_until(condition: Callable[[], bool], within: float = 5.0) -> None
 
 
 class Harness:
-    def __init__(self, options: RelayOptions = FAST, checkpoint_at: int = 0) -> None:
+    def __init__(
+        self,
+        options: RelayOptions = FAST,
+        checkpoint_at: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = InMemoryEventStore()
         self.publisher = FakePublisher()
         self.publisher.acknowledged.update(range(1, checkpoint_at + 1))  # by an earlier run
@@ -104,7 +133,9 @@ class Harness:
             publisher=self.publisher,
             checkpoint=self.checkpoint,
             options=options,
+            clock=clock,
         )
+        self.publisher.clock = clock
         self.task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -180,6 +211,23 @@ async def test_the_checkpoint_waits_for_the_acknowledgement(harness: Harness) ->
     assert harness.relay.position == 3
 
 
+async def test_batches_are_sent_before_earlier_ones_are_acknowledged_but_counted_in_order() -> None:
+    h = Harness(options=RelayOptions(marker_interval=0.05, batch_size=2, in_flight=4))
+    first_ack = h.publisher.held[1] = asyncio.Event()
+    await h.write_tickets(tickets=2, replies=2)
+    h.start()
+    await wait_until(lambda: len(h.publisher.records) == 6)  # all three batches handed over
+    await wait_until(lambda: h.publisher.acknowledged == {3, 4, 5, 6})
+    await asyncio.sleep(0.1)
+    assert h.checkpoint.saves == []
+    assert h.relay.position == 0
+
+    first_ack.set()
+    await h.caught_up()
+    assert h.checkpoint.saves == [6]
+    await h.stop()
+
+
 async def test_a_failed_publish_is_retried_from_the_last_acknowledged_position(
     harness: Harness,
 ) -> None:
@@ -215,6 +263,13 @@ async def test_records_that_cannot_be_encoded_are_skipped_and_the_relay_goes_on(
     await harness.store.append(
         stream_of(other), [opened(other, brand="another_brand")], expected_version=None
     )
+    # An event bigger than the broker takes (as no command can write, but a foreign writer may).
+    huge = new_ticket_id()
+    await harness.store.append(
+        stream_of(huge),
+        [replace(opened(huge), data={**opened(huge).data, "body": "ب" * 600_000})],
+        expected_version=None,
+    )
     # An event type no contract knows.
     unknown = NewEvent("d3b07384-d9a0-4c5e-8f1a-2b3c4d5e6f70", "TicketTeleported", {}, {})
     await harness.store.append(stream_of(new_ticket_id()), [unknown], expected_version=None)
@@ -224,7 +279,7 @@ async def test_records_that_cannot_be_encoded_are_skipped_and_the_relay_goes_on(
     harness.start()
     await harness.caught_up()
     assert [r.key for r in harness.publisher.records] == [good.encode(), last.encode()]
-    assert harness.relay.metrics.skipped._value.get() == 3
+    assert harness.relay.metrics.skipped._value.get() == 4
 
 
 async def test_other_streams_are_not_published_but_the_checkpoint_passes_them(
@@ -252,22 +307,29 @@ async def test_an_idle_relay_sends_a_marker_at_the_position_it_reached(harness: 
 
 
 async def test_markers_are_sent_at_most_once_per_interval_under_load() -> None:
-    h = Harness(options=RelayOptions(marker_interval=0.2, batch_size=1, retry_initial=0.01))
+    # Each publish takes 50 ms of the relay's clock: 100 batches of one event last 5 s.
+    skew = [0.0]
+    h = Harness(
+        options=RelayOptions(marker_interval=0.2, batch_size=1, in_flight=1),
+        clock=lambda: time.monotonic() + skew[0],
+    )
+    h.publisher.on_publish = lambda: skew.__setitem__(0, skew[0] + 0.05)
     await h.write_tickets(tickets=10, replies=9)
     h.start()
-    await h.caught_up()
+    await wait_until(lambda: h.publisher.markers[-1:] == [100])
     await h.stop()
-    # 100 batches of one event; markers only at the start (if any) and every 0.2 s after.
-    assert 1 <= len(h.publisher.markers) <= 10
+
+    times = h.publisher.marker_times
+    assert 20 <= len(times) <= 26
+    assert all(later - earlier >= 0.2 for earlier, later in itertools.pairwise(times))
     assert h.publisher.markers == sorted(h.publisher.markers)
-    assert h.publisher.markers[-1] <= 100
 
 
 async def test_a_restart_resumes_after_the_checkpoint() -> None:
     h = Harness(checkpoint_at=3)
     await h.write_tickets(tickets=1, replies=5)
     h.start()
-    await h.caught_up()
+    await wait_until(lambda: h.publisher.markers[-1:] == [6])
     await h.stop()
     assert [r.position for r in h.publisher.records] == [4, 5, 6]
     assert h.publisher.markers[-1] == 6

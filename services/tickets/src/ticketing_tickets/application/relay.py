@@ -1,10 +1,14 @@
 """The relay: every ticket event of the store onto the event topic, at least once, in order.
 
-It follows the store's ticket streams with a catch-up batch subscription, publishes each batch
-and waits for the broker's acknowledgement, and only then saves the batch's position as its
-checkpoint. After a crash it resumes from the checkpoint: events published but not yet
-checkpointed go out again (consumers are idempotent), none is ever skipped. Broker or store
-trouble is retried with backoff from the last acknowledged position; the relay never gives up.
+It follows the store's ticket streams with a catch-up batch subscription and hands each batch
+to the publisher; a batch's position becomes the checkpoint only once the broker acknowledged it
+and every batch before it (a few batches may await their acknowledgement while the next ones
+are sent, so the broker's round trips and the checkpoint's fsync overlap the sending).
+
+After a crash it resumes from the checkpoint: events published but not yet checkpointed go out
+again (consumers are idempotent), none is ever skipped. Broker or store trouble is retried with
+backoff from the last acknowledged position; the relay never gives up. A stored event that
+cannot be encoded as a ticket event is logged, counted and skipped.
 
 Position markers: after the events up to position P are acknowledged, a marker P to every
 partition tells consumers that partition holds everything ≤ P meant for it. One goes out at most
@@ -17,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import time
 from asyncio import FIRST_COMPLETED
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -38,8 +44,12 @@ class RelayOptions:
     batch_size: int = 1000
     #: Batches read ahead while one is being published.
     read_ahead: int = 2
+    #: Batches handed to the publisher whose acknowledgement is still awaited.
+    in_flight: int = 4
     retry_initial: float = 0.2
     retry_max: float = 10.0
+    #: Larger records are skipped (logged): under Kafka's default message.max.bytes (1 MiB).
+    max_record_bytes: int = 1_000_000
     #: How long the readiness probe waits for the store.
     probe_timeout: float = 2.0
     stream_prefix: str = f"{TICKET_STREAM_CATEGORY}-"
@@ -70,16 +80,28 @@ class _Failed:
     error: Exception
 
 
+@dataclass(frozen=True, slots=True)
+class _InFlight:
+    """A batch handed to the publisher, not yet counted as acknowledged."""
+
+    acknowledged: asyncio.Future[None]
+    reached: int
+    events: int
+
+
 _Item = EventBatch | _End | _Failed
 
 
 def encode_stored(record: RecordedEvent) -> EventRecord:
     """The Kafka record of a stored ticket event; raises if it cannot be relayed as one."""
-    parsed = parse_ticket_stream_id(record.stream_id)
-    if parsed is None:
-        raise WireError(f"not a ticket stream: {record.stream_id!r}")
     brand = record.metadata.get("brand_id")
-    if brand != parsed[0]:
+    # encode_event checks the whole stream id; brand ids hold no '-', so the prefix names it.
+    if not isinstance(brand, str) or not record.stream_id.startswith(
+        f"{TICKET_STREAM_CATEGORY}-{brand}-"
+    ):
+        parsed = parse_ticket_stream_id(record.stream_id)
+        if parsed is None:
+            raise WireError(f"not a ticket stream: {record.stream_id!r}")
         raise WireError(f"envelope brand {brand!r} is not the stream's {parsed[0]!r}")
     return encode_event(envelope_from_stored(record))
 
@@ -161,32 +183,47 @@ class Relay:
             await self._finish()
 
     async def _relay_until_stopped(self) -> bool:
-        """Publish batches as they come; True when the store ended, False when asked to stop."""
+        """Publish batches as they come; True when the store ended, False when asked to stop.
+
+        Pipelined: the next batches are handed to the publisher while earlier ones await their
+        acknowledgement (up to `in_flight` batches); the position only moves past a batch once
+        it and every batch before it are acknowledged.
+        """
         queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=self._options.read_ahead)
         pump = asyncio.create_task(self._pump(queue, after=self._position))
         stopped = asyncio.create_task(self._stopping.wait())
         get: asyncio.Task[_Item] | None = None
+        in_flight: deque[_InFlight] = deque()
         try:
             while True:
                 # One pending get at a time, never cancelled before the end: a batch taken off
                 # the queue is always handled (cancelling a get that just finished would lose it).
-                if get is None:
+                if get is None and len(in_flight) < self._options.in_flight:
                     get = asyncio.create_task(queue.get())
+                waiting: set[asyncio.Future[Any]] = {stopped}
+                if get is not None:
+                    waiting.add(get)
+                if in_flight:
+                    waiting.add(in_flight[0].acknowledged)
                 timeout = self._idle_timeout()
-                await asyncio.wait({get, stopped}, timeout=timeout, return_when=FIRST_COMPLETED)
+                await asyncio.wait(waiting, timeout=timeout, return_when=FIRST_COMPLETED)
                 if stopped.done():
+                    await self._settle_all(in_flight)
                     return False
-                if not get.done():
-                    await self._on_idle()
-                    continue
-                item, get = get.result(), None
-                if isinstance(item, _End):
-                    return True
-                if isinstance(item, _Failed):
-                    raise item.error
-                await self._handle(item)
+                self._settle_acknowledged(in_flight)
+                if get is not None and get.done():
+                    item, get = get.result(), None
+                    if isinstance(item, _End):
+                        await self._settle_all(in_flight)
+                        return True
+                    if isinstance(item, _Failed):
+                        raise item.error
+                    await self._send(item, in_flight)
+                if self._idle_timeout() <= 0:  # a marker interval went by, busy or idle
+                    await self._send_marker()
+                await self._save()
         finally:
-            for task in (get, pump, stopped):
+            for task in (get, pump, stopped, *(batch.acknowledged for batch in in_flight)):
                 if task is not None:
                     task.cancel()
             await asyncio.gather(pump, stopped, return_exceptions=True)
@@ -208,23 +245,43 @@ class Relay:
             if close is not None:
                 await close()
 
-    async def _handle(self, batch: EventBatch) -> None:
+    async def _send(self, batch: EventBatch, in_flight: deque[_InFlight]) -> None:
         records = self._encode(batch.events)
+        acknowledged: asyncio.Future[None]
         if records:
-            await self._publisher.publish(records)
+            acknowledged = asyncio.ensure_future(await self._publisher.publish(records))
+        else:  # only skipped or other streams' events: nothing to wait for but earlier batches
+            acknowledged = asyncio.get_running_loop().create_future()
+            acknowledged.set_result(None)
+        in_flight.append(_InFlight(acknowledged, batch.reached, len(records)))
+
+    def _settle_acknowledged(self, in_flight: deque[_InFlight]) -> None:
+        """Move the position past the acknowledged batches at the head of `in_flight`; raise
+        the broker's error if the first unsettled one failed."""
+        while in_flight and in_flight[0].acknowledged.done():
+            self._acknowledged(in_flight.popleft())
+
+    async def _settle_all(self, in_flight: deque[_InFlight]) -> None:
+        while in_flight:
+            await in_flight[0].acknowledged
+            self._acknowledged(in_flight.popleft())
+
+    def _acknowledged(self, batch: _InFlight) -> None:
+        batch.acknowledged.result()  # raises if the broker did not acknowledge it
         self._position = max(self._position, batch.reached)
         self._delay = self._options.retry_initial  # progress: the next failure starts afresh
-        self.metrics.relayed.inc(len(records))
+        self.metrics.relayed.inc(batch.events)
         self.metrics.position.set(self._position)
-        if self._idle_timeout() <= 0:
-            await self._send_marker()
-        await self._save()
 
     def _encode(self, events: Sequence[RecordedEvent]) -> list[EventRecord]:
         records: list[EventRecord] = []
+        limit = self._options.max_record_bytes
         for event in events:
             try:
-                records.append(encode_stored(event))
+                record = encode_stored(event)
+                if len(record.value) > limit:  # the broker would refuse it again and again
+                    raise WireError(f"the record is {len(record.value)} bytes, over {limit}")
+                records.append(record)
             except Exception as error:  # one bad record must never stop the relay
                 self.metrics.skipped.inc()
                 _log.warning(
@@ -235,11 +292,6 @@ class Relay:
                     reason=f"{type(error).__name__}: {error}",
                 )
         return records
-
-    async def _on_idle(self) -> None:
-        """Nothing came for a marker interval: advance idle partitions, save."""
-        await self._send_marker()
-        await self._save()
 
     async def _send_marker(self) -> None:
         """The marker (if the position moved since the last one), and the lag, once a period."""

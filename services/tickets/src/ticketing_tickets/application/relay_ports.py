@@ -6,7 +6,7 @@ adapters/ (Kafka, a checkpoint file, and in-memory ones for tests).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Protocol
 
 from ticketing_contracts.kafka_wire import EventRecord
@@ -22,10 +22,11 @@ class EventPublisher(Protocol):
         """
         ...
 
-    async def publish(self, records: Sequence[EventRecord]) -> None:
-        """Send `records`, keeping their order per key, and return once the broker acknowledged
-        every one of them. Raises if any was not acknowledged: some may have been written all
-        the same, and the caller sends them again (consumers drop the duplicates)."""
+    async def publish(self, records: Sequence[EventRecord]) -> Awaitable[None]:
+        """Hand `records` over for sending and return once they all are: records of a later
+        call go after them (per key). The awaitable returned completes once the broker
+        acknowledged every one of them, and raises if any was not: some may have been written
+        all the same, and the caller sends them again (consumers drop the duplicates)."""
         ...
 
     async def publish_marker(self, position: int) -> None:
