@@ -225,6 +225,50 @@ async def test_a_second_member_takes_over_a_partition_from_its_committed_offset(
     assert len(got["second"]) == 1  # it got one partition, and nothing already committed
 
 
+@pytest.mark.integration
+async def test_a_batch_in_flight_on_a_revoked_partition_goes_to_its_next_owner(
+    topics: Topics,
+) -> None:
+    topic = await topics(2)
+    await topic.publish(*(envelope(n, n, ticket_id=TICKET) for n in (1, 2, 3)), partition=0)
+    await topic.publish(
+        *(envelope(n, n - 3, ticket_id=OTHER_TICKET) for n in (4, 5, 6)), partition=1
+    )
+    group = "ticketing-notifications-revoke"
+    feeds = {"first": topic.feed(group), "second": topic.feed(group)}
+    got: dict[str, list[int]] = {"first": [], "second": []}
+    first_batch: list[int] = []
+    handled = asyncio.Event()
+
+    async def member(name: str) -> None:
+        async with aclosing(feeds[name].batches(after=0)) as stream:  # type: ignore[type-var]
+            async for batch in stream:
+                got[name] += positions(list(batch.events))
+                if name == "first" and not first_batch:
+                    first_batch.extend(positions(list(batch.events)))
+                    await handled.wait()  # still handling it while the group rebalances
+
+    tasks = [asyncio.create_task(member("first"))]
+    try:
+        async with asyncio.timeout(LIMIT):
+            await wait_until(lambda: bool(first_batch))
+            tasks.append(asyncio.create_task(member("second")))
+            await wait_until(lambda: [len(f.assigned_partitions) for f in feeds.values()] == [1, 1])
+            (taken,) = feeds["second"].assigned_partitions
+            handled.set()
+            while await topic.committed(group) != {0: 3, 1: 3}:  # noqa: ASYNC110 - a remote check
+                await asyncio.sleep(0.1)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    on_taken = {0: [1, 2, 3], 1: [4, 5, 6]}[taken]
+    assert sorted(set(got["first"] + got["second"])) == [1, 2, 3, 4, 5, 6]  # nothing lost
+    assert got["second"] == on_taken  # read again from the commit, in flight or not
+    assert not set(got["first"]) - set(first_batch) & set(on_taken)  # nothing after the revoke
+
+
 async def test_a_broker_that_does_not_answer_is_retried_never_raised() -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))

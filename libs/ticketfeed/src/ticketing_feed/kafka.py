@@ -69,6 +69,7 @@ from .ports import FeedBatch
 _log = structlog.get_logger("ticketing.feed.kafka")
 
 _TOPIC_EXISTS = 36  # the broker's TOPIC_ALREADY_EXISTS error code
+_CLOSE_TIMEOUT = 10.0  # seconds for the last commit, and for each client to stop
 
 
 class KafkaFeed:
@@ -183,8 +184,8 @@ class KafkaFeed:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap, client_id=self.client_id, enable_auto_commit=False
         )
-        await consumer.start()
         try:
+            await consumer.start()
             # Asking for every topic's metadata creates none (subscribing to a missing one would)
             if self.topic not in await consumer.topics():
                 return 0
@@ -208,7 +209,7 @@ class KafkaFeed:
                         del pending[tp]
             return newest
         finally:
-            await consumer.stop()
+            await _stop_quietly(consumer)
 
 
 _HEAD_TAIL = 8
@@ -265,14 +266,18 @@ class _Session:
             )
             try:
                 await feed.ensure_topics()
+            except (KafkaError, OSError) as error:  # not allowed, say: the relay makes them too
+                _log.warning("kafka_topics_not_ensured", error=repr(error))
+            self.consumer, self.producer = consumer, producer  # the listener may run in start
+            try:
                 await consumer.start()
                 await producer.start()
             except (KafkaError, OSError) as error:
                 _log.warning("kafka_unreachable", during="start", retry_in=delay, error=repr(error))
+                self.consumer = self.producer = None
                 await _stop_quietly(producer, consumer)
                 await asyncio.sleep(delay)
                 continue
-            self.consumer, self.producer = consumer, producer
             _log.info("kafka_feed_started", topic=feed.topic, group_id=feed.group_id)
             return
 
@@ -321,8 +326,10 @@ class _Session:
 
     async def commit(self, only: Iterable[TopicPartition] | None = None) -> None:
         """Commit the handled offsets of partitions this member owns (of `only`, if given)."""
-        assigned = self.consumer.assignment()
         keys = self.handled.keys() if only is None else set(only) & self.handled.keys()
+        if not keys or self.consumer is None:
+            return
+        assigned = self.consumer.assignment()
         offsets = {tp: self.handled[tp] for tp in keys if tp in assigned}
         if not offsets:
             return
@@ -380,7 +387,7 @@ class _Session:
         """Commit what was handled (never the batch in flight), leave the group, stop."""
         if self.consumer is not None:
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.feed.head_timeout):
+                async with asyncio.timeout(_CLOSE_TIMEOUT):
                     await self.commit()
         self.feed._assigned = frozenset()
         await _stop_quietly(self.producer, self.consumer)
@@ -415,7 +422,7 @@ async def _stop_quietly(*clients: Any) -> None:
         if client is None:
             continue
         try:
-            async with asyncio.timeout(10):
+            async with asyncio.timeout(_CLOSE_TIMEOUT):
                 await client.stop()
         except Exception as error:  # closing must not hide why we close
             _log.warning("kafka_client_stop_failed", error=repr(error))
