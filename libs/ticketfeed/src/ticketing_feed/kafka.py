@@ -18,8 +18,13 @@ one partition, in order) and position markers that the relay sends to every part
 - A poison record (not JSON, not an envelope, not a ticket event, missing fields, an unknown
   event type or schema version, a malformed marker) goes to the dead-letter topic with the
   reason and its origin (`ticketing_contracts.dead_letters`), and is then skipped and committed.
-- Kafka unreachable: `batches` logs and retries with backoff (joining, fetching, committing,
-  parking); it never raises a transient error to the consumer.
+- Kafka unreachable: `batches` logs and retries with backoff (joining, fetching, parking); a
+  failed commit is logged and its offsets go with the next one (aiokafka itself waits for the
+  group coordinator). It never raises a transient error to the consumer.
+- The event and dead-letter topics are created if missing (`partitions`,
+  `replication_factor`), as the relay does, so a consumer that starts first does not get a
+  broker-default topic of one partition.
+- A consumer must not read ahead: asking for the next batch is what marks this one handled.
 - `head()`: the highest position on any partition of the topic — looked up in the newest records
   of each partition (events and markers), never below what this feed has already read; when
   Kafka cannot be asked within `head_timeout`, what this feed has read so far.
