@@ -89,10 +89,7 @@ class KurrentDBEventStore:
     """
 
     def __init__(self, uri: str, *, batch_linger: float = 0.005, catch_up_wait: float = 0.25):
-        try:
-            self._client = AsyncKurrentDBClient(uri)
-        except ValueError as error:  # its messages quote the URI: keep the password out
-            raise ValueError(_without_password(str(error), uri)) from None
+        self._client = _client(uri)
         self._linger = batch_linger
         self._catch_up_wait = catch_up_wait
         self._closed = False
@@ -357,6 +354,14 @@ class KurrentDBEventStore:
     def _ensure_open(self) -> None:
         if self._closed:
             raise EventStoreClosed("the event store is closed")
+
+
+def _client(uri: str) -> AsyncKurrentDBClient:
+    try:
+        return AsyncKurrentDBClient(uri)
+    except ValueError as error:  # its messages quote the URI: keep the password out of them
+        message = _without_password(str(error), uri)
+    raise ValueError(message)  # outside the handler: no __context__ holding the original
 
 
 def _without_password(text: str, uri: str) -> str:
