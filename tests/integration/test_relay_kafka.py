@@ -32,7 +32,12 @@ from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
 from ticketing_eventstore.ports import EventStore
 from ticketing_tickets.adapters.relay_checkpoint_file import FileRelayCheckpoint
 from ticketing_tickets.adapters.relay_checkpoint_memory import InMemoryRelayCheckpoint
-from ticketing_tickets.adapters.relay_kafka import KafkaEventPublisher, TopicSpec, ensure_topics
+from ticketing_tickets.adapters.relay_kafka import (
+    KafkaEventPublisher,
+    ProducerOptions,
+    TopicSpec,
+    ensure_topics,
+)
 from ticketing_tickets.application.relay import Relay, RelayOptions
 
 from tests.engines import ROOT, kafka_bootstrap
@@ -326,6 +331,87 @@ async def test_a_relay_process_killed_mid_run_loses_nothing_after_its_restart(
     assert await checkpoint.load() == head
     log = (tmp_path / "second.log").read_text()
     assert "Traceback" not in log, log
+
+
+class PrivateKafka:
+    """A Kafka of this test's own (deploy/local/engines.sh on free ports), to stop and start."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.port = free_port()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self._env = {
+            **os.environ,
+            "TICKETING_ENGINES": "kafka",
+            "TICKETING_ENGINES_RUN_DIR": str(run_dir),
+            "KAFKA_PORT": str(self.port),
+            "KAFKA_CONTROLLER_PORT": str(free_port()),
+        }
+
+    async def up(self) -> None:
+        await self._engines("up")
+
+    async def down(self) -> None:
+        await self._engines("down")
+
+    async def _engines(self, command: str) -> None:
+        done = await asyncio.to_thread(
+            subprocess.run,
+            ["bash", str(ROOT / "deploy" / "local" / "engines.sh"), command],
+            env=self._env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture
+async def private_kafka(bootstrap: str, tmp_path: Path) -> AsyncIterator[PrivateKafka]:
+    """Needs the shared Kafka to answer: then its jars are in the engines' cache."""
+    kafka = PrivateKafka(tmp_path / "engines")
+    await kafka.up()
+    try:
+        yield kafka
+    finally:
+        await kafka.down()
+
+
+@pytest.mark.slow
+async def test_a_broker_that_goes_down_mid_run_gets_every_event_once_it_is_back(
+    private_kafka: PrivateKafka, topic: str
+) -> None:
+    store = InMemoryEventStore()
+    await write_interleaved(store, tickets=10, replies=9)
+    checkpoint = InMemoryRelayCheckpoint()
+    publisher = KafkaEventPublisher(
+        bootstrap=private_kafka.bootstrap,
+        topic=TopicSpec(topic, PARTITIONS, 1),
+        options=ProducerOptions(request_timeout_ms=5000),  # notice the outage sooner
+    )
+    relay = Relay(store=store, publisher=publisher, checkpoint=checkpoint, options=FAST)
+    task = asyncio.create_task(relay.run())
+    try:
+        await wait_for(lambda: checkpoint.saves[-1:] == [100])
+        await private_kafka.down()
+        await write_interleaved(store, tickets=10, replies=19)  # accepted while Kafka is down
+        await wait_for(lambda: relay.metrics.failures._value.get() >= 1)
+        assert checkpoint.saves[-1] == 100
+        assert not await relay.ready()
+
+        await private_kafka.up()
+        await wait_for(lambda: checkpoint.saves[-1:] == [300])
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, 30)
+
+    stored = {r.event_id for r in await store.read_all(limit=10_000)}
+    records = await read_topic(
+        private_kafka.bootstrap,
+        topic,
+        lambda rs: {_event_id(r) for r in events_of(rs)} >= stored,
+    )
+    assert {_event_id(r) for r in events_of(records)} == stored
 
 
 def start_relay(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
