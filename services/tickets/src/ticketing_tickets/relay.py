@@ -21,6 +21,7 @@ import structlog
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import Field
+from ticketing_eventstore import open_event_store
 from ticketing_eventstore.ports import EventStore
 from ticketing_feed.kafka_settings import KafkaSettings
 from ticketing_web.observability import configure_logging
@@ -29,7 +30,6 @@ from ticketing_web.problems import problem
 from .adapters.relay_checkpoint_file import FileRelayCheckpoint
 from .adapters.relay_kafka import KafkaEventPublisher, ProducerOptions, TopicSpec
 from .application.relay import Relay, RelayOptions
-from .bootstrap import event_store_from_url
 
 _log = structlog.get_logger("ticketing.relay")
 
@@ -41,7 +41,8 @@ class RelaySettings(KafkaSettings):
     """TICKETING_* settings of the relay process (Kafka ones from KafkaSettings)."""
 
     data_dir: Path = Path("var")
-    #: `sqlite:///path.db`, `memory://`, …; empty = `<data_dir>/events.db`.
+    #: `sqlite:///path.db`, `kurrentdb://host:2113?tls=false`, `memory://`; empty =
+    #: `<data_dir>/events.db`.
     event_store_url: str = ""
     relay_marker_interval_ms: int = Field(default=1000, ge=10, le=600_000)
     relay_batch_size: int = Field(default=1000, ge=1, le=100_000)
@@ -102,7 +103,7 @@ def build_relay_process(
     """The relay wired to Kafka, a checkpoint file in the data dir and the configured store."""
     if not settings.kafka_bootstrap:
         raise ValueError("the relay needs TICKETING_KAFKA_BOOTSTRAP (host:port of Kafka)")
-    store = store or event_store_from_url(settings.resolved_event_store_url())
+    store = store or open_event_store(settings.resolved_event_store_url())
     publisher = KafkaEventPublisher(
         bootstrap=settings.kafka_bootstrap,
         topic=TopicSpec(
