@@ -63,6 +63,10 @@ class ModelKurrentDB:
         self.drop_subscriptions_after: int | None = None
         #: Seconds between two events a subscription sends (the network, the server's pace).
         self.delivery_delay = 0.0
+        #: How a start inside a record is refused (the client's error differs by server version).
+        self.invalid_position: Exception = InvalidCommitPositionError(
+            "Unexpected FilteredReadAllResult: InvalidPosition"
+        )
         self._end = 0
         self._appended = asyncio.Event()
         self.write("$settings", "$settings", b"{}")
@@ -180,7 +184,7 @@ class ModelKurrentDB:
 
     def _check_position(self, position: int | None) -> None:
         if position is not None and position not in {e.commit_position for e in self.records}:
-            raise InvalidCommitPositionError("Unexpected FilteredReadAllResult: InvalidPosition")
+            raise self.invalid_position
 
     async def _read(
         self, start: int | None, backwards: bool, filter_include: Sequence[str], limit: int

@@ -14,6 +14,11 @@ from contextlib import aclosing
 
 import pytest
 from kurrentdb_model import ModelKurrentDB, collect
+from kurrentdbclient.exceptions import (
+    InvalidCommitPositionError,
+    KurrentDBClientError,
+    UnknownError,
+)
 from ticketing_eventstore import (
     DuplicateEventId,
     EventStoreClosed,
@@ -109,9 +114,19 @@ async def test_appending_nothing_checks_the_version_without_writing(
     assert server.appends == 1
 
 
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        InvalidCommitPositionError("Unexpected FilteredReadAllResult: InvalidPosition"),
+        UnknownError("Unexpected ReadAllResult.Error"),
+        KurrentDBClientError("Invalid position: InvalidPosition"),
+    ],
+    ids=["25.1-on", "older", "rich-status"],
+)
 async def test_read_all_after_a_position_inside_a_record_starts_at_the_next_event(
-    store: KurrentDBEventStore,
+    store: KurrentDBEventStore, server: ModelKurrentDB, refusal: Exception
 ) -> None:
+    server.invalid_position = refusal
     for n in range(6):
         await store.append(f"ticket-acme-{n}", [opened()], expected_version=0)
     events = await store.read_all()
@@ -210,6 +225,15 @@ async def test_closing_ends_subscriptions_and_refuses_appends_and_reads(
         await store.append("ticket-acme-2", [opened()], expected_version=0)
     with pytest.raises(EventStoreClosed):
         await store.read_all()
+
+
+async def test_other_read_errors_are_not_taken_for_a_bad_position(
+    store: KurrentDBEventStore, server: ModelKurrentDB
+) -> None:
+    await store.append("ticket-acme-1", [opened()], expected_version=0)
+    server.invalid_position = KurrentDBClientError("Access denied")
+    with pytest.raises(KurrentDBClientError, match="Access denied"):
+        await store.read_all(after=1)
 
 
 async def test_system_streams_cannot_be_appended_to(store: KurrentDBEventStore) -> None:

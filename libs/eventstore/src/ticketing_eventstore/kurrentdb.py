@@ -47,6 +47,7 @@ from kurrentdbclient import AsyncKurrentDBClient
 from kurrentdbclient.common import AbstractAsyncCatchupSubscription
 from kurrentdbclient.exceptions import (
     InvalidCommitPositionError,
+    KurrentDBClientError,
     NotFoundError,
     ProgrammingError,
     UnknownError,
@@ -74,8 +75,6 @@ from .ports import (
     WrongExpectedVersion,
 )
 
-#: How the server answers a start position inside a record (older versions: an unknown error).
-_INVALID_POSITION = (InvalidCommitPositionError, UnknownError)
 _NOT_SYSTEM = stream_filter(None)
 _SCAN_PAGE = 256
 _SUBSCRIBE_BATCH = 1000
@@ -162,9 +161,11 @@ class KurrentDBEventStore:
             return []
         try:
             return await self._read_after(after, after if after > 0 else None, limit, stream_prefix)
-        except _INVALID_POSITION:
-            start = await self._resume_point(after)
-            return await self._read_after(after, start, limit, stream_prefix)
+        except KurrentDBClientError as error:
+            if not _invalid_position(error):
+                raise
+        start = await self._resume_point(after)
+        return await self._read_after(after, start, limit, stream_prefix)
 
     async def head_position(self) -> int:
         """The commit position of the last event of a non-system stream (0 when none)."""
@@ -300,7 +301,9 @@ class KurrentDBEventStore:
     async def _is_record_position(self, position: int) -> bool:
         try:
             page = await self._read(start=position, limit=1, pattern=ANY_STREAM)
-        except _INVALID_POSITION:
+        except KurrentDBClientError as error:
+            if not _invalid_position(error):
+                raise
             return False
         return bool(page) and page[0].commit_position == position
 
@@ -354,6 +357,14 @@ class KurrentDBEventStore:
     def _ensure_open(self) -> None:
         if self._closed:
             raise EventStoreClosed("the event store is closed")
+
+
+def _invalid_position(error: KurrentDBClientError) -> bool:
+    """How the server refuses a start inside a record: 25.1 on, InvalidCommitPositionError; before,
+    an unknown error; with a rich status, a plain client error naming InvalidPosition."""
+    return isinstance(error, InvalidCommitPositionError | UnknownError) or (
+        "InvalidPosition" in str(error)
+    )
 
 
 def _client(uri: str) -> AsyncKurrentDBClient:
