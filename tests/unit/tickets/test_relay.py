@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from ticketing_contracts.kafka_wire import EventRecord, header
-from ticketing_eventstore import InMemoryEventStore, NewEvent
+from ticketing_eventstore import EventBatch, InMemoryEventStore, NewEvent
 from ticketing_tickets.adapters.relay_checkpoint_file import (
     CheckpointFileError,
     FileRelayCheckpoint,
@@ -120,8 +120,9 @@ class Harness:
         options: RelayOptions = FAST,
         checkpoint_at: int = 0,
         clock: Callable[[], float] = time.monotonic,
+        store: InMemoryEventStore | None = None,
     ) -> None:
-        self.store = InMemoryEventStore()
+        self.store = store or InMemoryEventStore()
         self.publisher = FakePublisher()
         self.publisher.acknowledged.update(range(1, checkpoint_at + 1))  # by an earlier run
         self.ticket_positions: set[int] = set()
@@ -241,6 +242,39 @@ async def test_a_failed_publish_is_retried_from_the_last_acknowledged_position(
     assert len(published) > len(harness.ticket_positions)
     assert harness.relay.metrics.failures._value.get() == 3
     assert harness.checkpoint.saves == sorted(harness.checkpoint.saves)
+
+
+class FlakyStore(InMemoryEventStore):
+    """Its first subscription breaks after one batch, as a connection to a server may."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.subscriptions = 0
+
+    async def subscribe_batches(  # type: ignore[override]
+        self, *, after: int = 0, stream_prefix: str | None = None, limit: int = 1000
+    ) -> AsyncIterator[EventBatch]:
+        self.subscriptions += 1
+        batches = 0
+        async for batch in super().subscribe_batches(
+            after=after, stream_prefix=stream_prefix, limit=limit
+        ):
+            if self.subscriptions == 1 and batches == 1:
+                raise ConnectionResetError("the event store went away")
+            batches += 1
+            yield batch
+
+
+async def test_a_broken_subscription_is_resumed_from_the_acknowledged_position() -> None:
+    store = FlakyStore()
+    h = Harness(store=store)
+    await h.write_tickets(tickets=3, replies=4)
+    h.start()
+    await h.caught_up()
+    assert store.subscriptions == 2
+    assert sorted({r.position for r in h.publisher.records}) == sorted(h.ticket_positions)
+    assert h.relay.metrics.failures._value.get() == 1
+    await h.stop()
 
 
 async def test_a_broker_down_at_start_is_waited_for(harness: Harness) -> None:
