@@ -139,7 +139,7 @@ class Relay:
         return self._position
 
     def stop(self) -> None:
-        """Ask `run` to finish: the batch in hand is completed, then the checkpoint saved."""
+        """Ask `run` to finish: batches already handed over are awaited, the checkpoint saved."""
         self._stopping.set()
 
     async def ready(self) -> bool:
