@@ -22,16 +22,18 @@ What differs from the memory and SQLite adapters, on purpose:
   reads and subscriptions alike ($-prefixed streams and event types are KurrentDB's own). Stream
   ids and event types starting with '$' cannot be appended.
 
-Durability: `append` returns once the server has committed the events (flushed to its disk; in a
-cluster, on a majority of nodes).
+Durability: `append` returns once the server has committed the events: written and flushed to
+its disk (unless the server runs with flushing turned off), in a cluster on a majority of nodes.
 
 Connections and retries (kurrentdbclient 1.3.5, read from its source): the client connects on
-first use. Each call (append, stream read, head) reconnects once when the server is unavailable
-or when the node is not the leader (a cluster), and is then retried once more after 0.5 s on a
-gRPC error; an append retried after a lost reply is idempotent (above). Errors after that reach
-the caller unchanged. Once a catch-up subscription has started the client no longer retries, so
-this adapter subscribes again itself, after the last event it passed on, with a back-off from
-0.1 s to 5 s. One store belongs to one event loop.
+first use and has no deadline unless the URL sets DefaultDeadline. Appends, stream reads and the
+head position reconnect once when the server is unavailable (or, with several nodes or
+discovery, when the node is not the leader) and are then tried once more after 0.5 s on any gRPC
+error; an append retried after a lost reply is idempotent (above). Reads of $all and running
+subscriptions get no retry from the client (their errors come while iterating): a failed
+read_all raises to its caller, and a subscription that drops is started again here, after the
+last event it passed on, with a back-off from 0.1 s to 5 s, for as long as it is iterated. One
+store belongs to one event loop.
 """
 
 from __future__ import annotations
