@@ -38,32 +38,71 @@ class Supervisor:
         self.running: list[Running] = []
 
     def start(self) -> None:
+        for process in self.topology.processes:
+            self.running.append(self._spawn(process))
+        self._write_pids()
+
+    def _spawn(self, process: Process) -> Running:
         logs = self.topology.run_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        for process in self.topology.processes:
-            env = self._base_env | self.topology.environment(process.name)
-            if "TICKETING_DATA_DIR" in env:
-                Path(env["TICKETING_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-            if _port_taken(process.port):
-                raise StartFailed(f"port {process.port} ({process.name}) is already in use")
-            log = logs / f"{process.name}.log"
-            with log.open("ab") as out:
-                popen = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                    [sys.executable, "-m", process.module],
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,  # a terminal's Ctrl-C reaches the supervisor only
-                )
-            self.running.append(Running(process, popen, log))
+        env = self._base_env | self.topology.environment(process.name)
+        if "TICKETING_DATA_DIR" in env:
+            Path(env["TICKETING_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+        if _port_taken(process.port):
+            raise StartFailed(f"port {process.port} ({process.name}) is already in use")
+        log = logs / f"{process.name}.log"
+        with log.open("ab") as out:
+            popen = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", process.module],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # a terminal's Ctrl-C reaches the supervisor only
+            )
+        return Running(process, popen, log)
+
+    def _write_pids(self) -> None:
         pids = "".join(f"{r.process.name} {r.popen.pid}\n" for r in self.running)
         (self.topology.run_dir / "pids").write_text(pids)
 
+    def _running(self, name: str) -> Running:
+        for running in self.running:
+            if running.process.name == name:
+                return running
+        raise LookupError(f"no running process named {name!r}")
+
+    def kill(self, name: str) -> None:
+        """`kill -9` one process (a crash, for the failure tests) and reap it; `restart` brings
+        it back."""
+        running = self._running(name)
+        if running.popen.poll() is None:
+            running.popen.kill()
+        running.popen.wait(timeout=10)
+
+    def restart(self, name: str, timeout: float = 90.0) -> None:
+        """Start one process again (killed, or stopped here first) with the same environment
+        and log, and wait until its /readyz answers 200."""
+        old = self._running(name)
+        if old.popen.poll() is None:
+            old.popen.send_signal(signal.SIGTERM)
+            old.popen.wait(timeout=30)
+        # Its port may linger for a moment after a kill: wait rather than fail on it.
+        deadline = time.monotonic() + 10
+        while _port_taken(old.process.port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        new = self._spawn(old.process)
+        self.running[self.running.index(old)] = new
+        self._write_pids()
+        self._wait([new], timeout)
+
     def wait_ready(self, timeout: float = 90.0) -> None:
         """Until every process's /readyz answers 200; StartFailed if one exits or is late."""
+        self._wait(self.running, timeout)
+
+    def _wait(self, processes: list[Running], timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        pending = list(self.running)
+        pending = list(processes)
         with httpx.Client(timeout=2) as client:
             while pending:
                 for running in list(pending):
