@@ -3,21 +3,28 @@
 A new adapter is one entry in READ_MODELS (a real engine's with `marks=pytest.mark.integration`).
 Events are the projector's `EventIn`, folded by the real `fold`, so the views the suite stores
 are the views production stores.
+
+MongoDB: the server at MONGODB_URL (tests/engines.py: FerretDB here), one database per test
+(named after the test's scratch directory, so a second `make` in the same test reopens it) and
+dropped by `discard` afterwards.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pymongo import AsyncMongoClient
 from ticketing_feed import EventIn
 from ticketing_query.adapters.readmodel_memory import InMemoryReadModel
+from ticketing_query.adapters.readmodel_mongo import MongoReadModel
 from ticketing_query.adapters.readmodel_sqlite import SqliteReadModel
 from ticketing_query.application.ports import (
     Cursor,
@@ -36,18 +43,58 @@ from ticketing_query.domain.view import (
     fold,
 )
 
+from tests import engines
+
+
+async def _nothing_to_discard(_: Path) -> None:
+    return None
+
 
 @dataclass(frozen=True)
 class ReadModelAdapter:
+    """How the suite makes an adapter's read model in a test's scratch directory, and throws
+    away what it left behind outside that directory once the test is over."""
+
     make: Callable[[Path], ReadModel]
     durable: bool = False
+    discard: Callable[[Path], Awaitable[None]] = _nothing_to_discard
+    marks: tuple[pytest.MarkDecorator, ...] = ()
+
+
+#: Tells this run's databases apart from those of other runs on the same server.
+_RUN = uuid.uuid4().hex[:8]
+
+
+def _mongodb_database(directory: Path) -> str:
+    """The test's own database: the same for every `make` of one test, unique across tests."""
+    return f"test_readmodel_{_RUN}_{hashlib.sha256(bytes(directory)).hexdigest()[:16]}"
+
+
+def _mongodb(directory: Path) -> MongoReadModel:
+    return MongoReadModel(engines.mongodb_url(), database=_mongodb_database(directory))
+
+
+async def _drop_mongodb_database(directory: Path) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(engines.mongodb_url())
+    try:
+        await client.drop_database(_mongodb_database(directory))
+    finally:
+        await client.close()
 
 
 READ_MODELS = {
     "memory": ReadModelAdapter(make=lambda _: InMemoryReadModel()),
     "sqlite": ReadModelAdapter(make=lambda d: SqliteReadModel(d / "query.db"), durable=True),
+    "mongodb": ReadModelAdapter(
+        make=_mongodb,
+        durable=True,
+        discard=_drop_mongodb_database,
+        marks=(pytest.mark.integration,),
+    ),
 }
-ADAPTER_PARAMS = [pytest.param(name, id=name) for name in READ_MODELS]
+ADAPTER_PARAMS = [
+    pytest.param(name, id=name, marks=adapter.marks) for name, adapter in READ_MODELS.items()
+]
 
 NO_FILTER = TicketFilter()
 START = datetime(2025, 6, 20, 10, 35, tzinfo=UTC)

@@ -41,6 +41,7 @@ async def read_model(adapter: ReadModelAdapter, tmp_path: Path) -> AsyncIterator
     model = adapter.make(tmp_path)
     yield model
     await model.close()
+    await adapter.discard(tmp_path)
 
 
 @pytest.fixture
@@ -162,6 +163,7 @@ async def test_a_reopened_read_model_keeps_everything(
         assert await second.checkpoint() == story.events[-1].position
     finally:
         await second.close()
+        await adapter.discard(tmp_path)
 
 
 # -- lists: order, paging, filters -------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from read_model_fixtures import (
+    ADAPTER_PARAMS,
     READ_MODELS,
     Clock,
     ReadModelAdapter,
@@ -87,7 +88,7 @@ def tell(steps: list[tuple[int, str, int]], seed: int) -> list[Story]:
     return stories
 
 
-@pytest.mark.parametrize("name", list(READ_MODELS))
+@pytest.mark.parametrize("name", ADAPTER_PARAMS)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=histories, seed=st.integers(0, 2**16), splits=st.lists(st.integers(1, 12), max_size=8))
 def test_any_history_in_any_batches_with_redeliveries_ends_as_a_fresh_fold(
@@ -140,3 +141,4 @@ async def _project_and_compare(
         assert await read_model.checkpoint() == events[-1].position
     finally:
         await read_model.close()
+        await adapter.discard(directory)
