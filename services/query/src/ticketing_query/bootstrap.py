@@ -101,9 +101,15 @@ class QueryService:
 
 
 def read_model_from_url(url: str) -> ReadModel:
-    """`sqlite:///path` (the embedded default) or `memory://` (tests, throwaway demos)."""
+    """`sqlite:///path` (the embedded default), `mongodb://host:port/dbname` (the distributed
+    mode; `mongodb+srv://` too) or `memory://` (tests, throwaway demos)."""
     if url.startswith("sqlite:///"):
         return SqliteReadModel(Path(url.removeprefix("sqlite:///")))
+    if url.startswith(("mongodb://", "mongodb+srv://")):
+        # Imported here: only a process that reads MongoDB pays for loading PyMongo.
+        from .adapters.readmodel_mongo import MongoReadModel
+
+        return MongoReadModel(url)
     if url.startswith("memory://"):
         return InMemoryReadModel()
     raise ValueError(f"unsupported read model URL {url!r}")
