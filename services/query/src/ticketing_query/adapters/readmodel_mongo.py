@@ -24,7 +24,9 @@ read. Measured on FerretDB 1.24 (bench/readmodel_mongo_bench.py): see that modul
 FerretDB 1.24's SQLite backend executes every filter except `{_id: <string>}` by decoding each
 document of the collection, and even that one by scanning the table; indexes there enforce
 uniqueness and speed nothing up. So the adapter keeps the common paths on plain `_id` lookups
-where that costs MongoDB nothing: `get`, a small `load`, the checkpoint, and inserts first.
+where that costs MongoDB nothing (`get`, a small `load`, the checkpoint, inserts first), checks
+the version guard before updating by `_id` on FerretDB only (readmodel_mongo_writes), and after
+a `reset` does not look up tickets it has not applied since (a rebuild reads nothing back).
 """
 
 from __future__ import annotations
@@ -49,14 +51,10 @@ from .readmodel_mongo_documents import (
     message_view,
     ticket_view,
 )
-from .readmodel_mongo_writes import CHECKPOINT_ID, apply_batch
+from .readmodel_mongo_writes import CHECKPOINT_ID, apply_batch, find_by_ids
 
 DEFAULT_DATABASE = "ticketing_query"
 COLLECTIONS = ("tickets", "messages", "checkpoints")
-#: Up to this many keys, `load` asks for each by `_id` (a scan of the table on FerretDB) rather
-#: than one `$in` (every document decoded there); on MongoDB both are index lookups.
-_LOAD_ONE_BY_ONE = 8
-
 Key = tuple[str, str]
 
 
@@ -90,13 +88,23 @@ class MongoReadModel:
     """The read model in one MongoDB database. Construction does no IO; `open()` or the first
     call connects and creates the indexes."""
 
-    def __init__(self, url: str, *, database: str | None = None) -> None:
+    def __init__(
+        self, url: str, *, database: str | None = None, guard_in_filter: bool | None = None
+    ) -> None:
+        """`database`: instead of the URL's; `guard_in_filter`: how a view's version guard is
+        applied (readmodel_mongo_writes), by default in the update's filter unless the server
+        is FerretDB."""
         self._url = url
         self._database_name = database
+        self._guard_in_filter = guard_in_filter
         self._client: AsyncMongoClient[Document] | None = None
         self._database: AsyncDatabase[Document] | None = None
         self._opening = asyncio.Lock()
         self._closed = False
+        #: After `reset`, the ids of every ticket applied since (None: not known). History is
+        #: applied from its start after a reset, so the first batch with a ticket this instance
+        #: has not applied begins with its opening: `load` need not look for it.
+        self._applied_since_reset: set[str] | None = None
 
     async def open(self) -> Self:
         """Connect and create the indexes if needed (idempotent)."""
@@ -106,7 +114,13 @@ class MongoReadModel:
     async def apply(self, batch: ProjectionBatch) -> None:
         """Views (newer versions only), messages (once), then the checkpoint."""
         tickets, messages, checkpoints = await self._collections()
-        await apply_batch(tickets, messages, checkpoints, batch)
+        if self._applied_since_reset is not None:  # before writing: a failed write may be half done
+            self._applied_since_reset.update(
+                document_id(v.brand_id, v.ticket_id) for v in batch.views
+            )
+        await apply_batch(
+            tickets, messages, checkpoints, batch, guard_in_filter=bool(self._guard_in_filter)
+        )
 
     async def checkpoint(self) -> int:
         found = await (await self._db())["checkpoints"].find_one({"_id": CHECKPOINT_ID})
@@ -117,12 +131,10 @@ class MongoReadModel:
             return {}
         tickets = (await self._db())["tickets"]
         ids = [document_id(*key) for key in dict.fromkeys(keys)]
-        if len(ids) <= _LOAD_ONE_BY_ONE:
-            found = await asyncio.gather(*(tickets.find_one(i, VIEW_PROJECTION) for i in ids))
-            documents = [document for document in found if document is not None]
-        else:
-            documents = await tickets.find({"_id": {"$in": ids}}, VIEW_PROJECTION).to_list()
-        views = (ticket_view(document) for document in documents)
+        if self._applied_since_reset is not None:
+            ids = [i for i in ids if i in self._applied_since_reset]
+        documents = await find_by_ids(tickets, ids, VIEW_PROJECTION) if ids else {}
+        views = (ticket_view(document) for document in documents.values())
         return {(view.brand_id, view.ticket_id): view for view in views}
 
     async def get(self, brand_id: str, ticket_id: str) -> TicketView | None:
@@ -163,9 +175,11 @@ class MongoReadModel:
     async def reset(self) -> None:
         """Drop the collections and create them again, empty, with their indexes."""
         database = await self._db()
+        self._applied_since_reset = None  # until the collections are empty again
         for name in COLLECTIONS:
             await database.drop_collection(name)
         await _create_indexes(database)
+        self._applied_since_reset = set()
 
     async def close(self) -> None:
         self._closed = True
@@ -192,6 +206,9 @@ class MongoReadModel:
                         else client.get_default_database(DEFAULT_DATABASE)
                     )
                     await _create_indexes(database)
+                    if self._guard_in_filter is None:
+                        build = await client.admin.command("buildInfo")
+                        self._guard_in_filter = "ferretdbVersion" not in build
                 except BaseException:
                     await client.close()
                     raise
