@@ -2,7 +2,7 @@
 beside raw bulk writes of the same documents to the same server, and list/counters/search p99.
 
     .venv/bin/python -m bench.readmodel_mongo_bench [--tickets 20000] [--batch 5000]
-        [--live-events 500] [--live-batch 50] [--read-tickets 20000] [--samples 30]
+        [--live-events 500] [--live-batch 50] [--read-tickets 20000] [--samples 10]
         [--url mongodb://127.0.0.1:27018] [--json]
 
 Every part writes to a database of its own (`bench_readmodel_<random>`), dropped at the end.
@@ -21,8 +21,11 @@ Every part writes to a database of its own (`bench_readmodel_<random>`), dropped
    `ReplaceOne`s by `_id` and the messages as `insert_many`, on a copy of the same data.
 3. Reads: bench/query_bench.py's fill (one brand, skewed customers, weighted departments,
    Persian text) at `--read-tickets` tickets, then its query cases (customer/department/admin
-   pages, deep cursors, unread, search, counters), each `--samples` times after 3 untimed
-   calls, limit 21, through the port as the HTTP layer calls it.
+   pages, deep cursors, unread, search, counters) and a ticket's messages, each `--samples`
+   times after 3 untimed calls, limit 21, through the port as the HTTP layer calls it. (Few
+   samples by default: on FerretDB each of these reads decodes the whole collection, seconds
+   at 20k tickets.) Then, for the choice of readmodel_mongo's docstring, the road not taken:
+   per-scope counter documents of the same data, read by `_id` and updated by `$inc`.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import AsyncMongoClient, ReplaceOne
+from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
 from ticketing_feed import EventIn, FeedBatch, InMemoryFeed
 from ticketing_query.adapters.readmodel_mongo import MongoReadModel
 from ticketing_query.adapters.readmodel_mongo_documents import (
@@ -250,9 +253,78 @@ async def reads_part(url: str, args: argparse.Namespace, names: list[str]) -> di
             print(
                 f"  {case.name}: {results['queries'][case.name]['p99_ms']:.1f} ms p99", flush=True
             )
+        results["queries"]["messages_of_a_ticket"] = await _time_messages(
+            read_model, filled.views, args.samples
+        )
+        client: AsyncMongoClient[Document] = AsyncMongoClient(url)
+        try:
+            results["counter_documents"] = await counter_documents(client[name], filled, args)
+        finally:
+            await client.close()
     finally:
         await read_model.close()
     return results
+
+
+async def counter_documents(database: Any, filled: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """The road not taken, for the numbers: per-scope counter documents (one per brand, side and
+    customer or department, as the SQLite adapter keeps rows) beside the same data, read by
+    `_id` (an admin: its brand's departments by `$in`), and updated by `$inc` 100 at a time."""
+    from ticketing_query.domain.counters import total
+
+    scopes: dict[tuple[str, str], list[TicketView]] = {}
+    for view in filled.views:
+        scopes.setdefault(("customer", view.customer_id), []).append(view)
+        scopes.setdefault(("agent", view.department), []).append(view)
+    documents = []
+    for (side, key), views in scopes.items():
+        counted = total(views, side).as_json()
+        documents.append({"_id": f"{query_bench.BRAND}|{side}|{key}", **counted})
+    collection = database["counters"]
+    await collection.insert_many(documents)
+    rng = random.Random(5)
+    departments = [d["_id"] for d in documents if "|agent|" in d["_id"]]
+    reads: dict[str, list[float]] = {"customer": [], "agent_department": [], "admin": []}
+    for i in range(WARM_CALLS + args.samples):
+        for kind, query in (
+            ("customer", {"_id": f"{query_bench.BRAND}|customer|{rng.choice(filled.customers)}"}),
+            ("agent_department", {"_id": rng.choice(departments)}),
+            ("admin", {"_id": {"$in": departments}}),
+        ):
+            started = time.perf_counter()
+            await collection.find(query).to_list()
+            if i >= WARM_CALLS:
+                reads[kind].append(time.perf_counter() - started)
+    ids = [d["_id"] for d in documents]
+    batch, rounds = min(100, len(ids)), 3
+    started = time.perf_counter()
+    for _ in range(rounds):  # a real change: an update that changes nothing writes nothing
+        await collection.bulk_write(
+            [UpdateOne({"_id": i}, {"$inc": {"total": 1}}) for i in rng.sample(ids, batch)]
+        )
+    inc_s = time.perf_counter() - started
+    return {
+        "documents": len(documents),
+        "reads": {kind: query_bench._stats(latencies) for kind, latencies in reads.items()},
+        "inc_ms_per_update": inc_s / (rounds * batch) * 1000,
+    }
+
+
+async def _time_messages(
+    read_model: MongoReadModel, views: list[TicketView], samples: int
+) -> dict[str, Any]:
+    """A ticket's detail page reads its messages."""
+    rng = random.Random(9)
+    latencies: list[float] = []
+    rows = 0
+    for i in range(WARM_CALLS + samples):
+        view = rng.choice(views)
+        started = time.perf_counter()
+        found = await read_model.messages(view.brand_id, view.ticket_id)
+        if i >= WARM_CALLS:
+            latencies.append(time.perf_counter() - started)
+            rows += len(found)
+    return {**query_bench._stats(latencies), "mean_rows": rows / max(1, samples)}
 
 
 async def _time_case(
@@ -307,7 +379,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--live-events", type=int, default=500)
     parser.add_argument("--live-batch", type=int, default=50)
     parser.add_argument("--read-tickets", type=int, default=20_000, help="0: skip the reads")
-    parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--samples", type=int, default=10, help="timed calls per query")
     parser.add_argument("--json", action="store_true", help="print every figure as JSON")
     return parser
 
@@ -328,6 +400,13 @@ def _report(figures: dict[str, Any]) -> None:
         print(f"reads at {reads['tickets']:,} tickets ({reads['samples']} samples each):")
         for name, stats in reads["queries"].items():
             print(f"  {name:32} p50 {stats['p50_ms']:8.1f} ms  p99 {stats['p99_ms']:8.1f} ms")
+        alternative = reads["counter_documents"]
+        print(f"  counter documents instead ({alternative['documents']:,} of them):")
+        for name, stats in alternative["reads"].items():
+            print(
+                f"    read {name:25} p50 {stats['p50_ms']:8.1f} ms  p99 {stats['p99_ms']:8.1f} ms"
+            )
+        print(f"    $inc by _id: {alternative['inc_ms_per_update']:.1f} ms per counter document")
 
 
 def main() -> None:
