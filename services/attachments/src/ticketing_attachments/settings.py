@@ -43,6 +43,8 @@ class AttachmentsSettings(JwtSettings, KafkaSettings, InternalTokenSettings):
     attachments_cleanup_interval_seconds: float = Field(default=600.0, gt=0)
     #: Where the standalone service reads events; empty = `<data_dir>/events.db`.
     event_store_url: str = ""
+    #: How long a GET with `X-Min-Position` waits for the reference consumer before a 503.
+    min_position_wait_seconds: float = Field(default=5.0, gt=0, le=60)
     sqlite_synchronous: Literal["FULL", "EXTRA", "NORMAL"] = "FULL"
     #: Every other request body's cap (uploads have their own, above).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)

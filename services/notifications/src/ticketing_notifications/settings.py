@@ -22,6 +22,8 @@ class NotificationsSettings(JwtSettings, KafkaSettings):
     notifications_store_url: str = ""
     #: Where the standalone service reads events (the embedded process passes its feed).
     event_store_url: str = ""
+    #: How long a GET with `X-Min-Position` waits for the consumer before a 503.
+    min_position_wait_seconds: float = Field(default=5.0, gt=0, le=60)
     #: Links in emails and SMS: `<base>/tickets/<ticket_id>`.
     ticket_link_base_url: str = "http://127.0.0.1:8000"
     #: SMTP server; empty = `.eml` files in `<data_dir>/outbox/` (the embedded default).

@@ -2,17 +2,20 @@
 
 Uploads stream: the app-wide body limit must not apply to `ATTACHMENTS_PREFIX` (pass it to
 `build_app(body_limit_exempt=...)`); the upload's own cap is enforced while the bytes arrive.
+Downloads honour `X-Min-Position`: they wait until the reference consumer has applied the
+position, so the reader of a ticket just written may fetch its attachments at once.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import BaseModel
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app, problem
 from ticketing_web.problems import problem_doc
+from ticketing_web.read_your_writes import min_position
 from ticketing_web.settings import verifier_from
 
 from ticketing_attachments.application.inspection import UploadRejected
@@ -37,6 +40,11 @@ def caller_of(identity: Identity) -> Caller:
         departments=frozenset(identity.departments) if identity.departments is not None else None,
         customers=frozenset(identity.customers),
     )
+
+
+async def _referenced(request: Request, position: int) -> bool:
+    service = _service(request)
+    return await service.consumer.wait_for(position, service.settings.min_position_wait_seconds)
 
 
 class AttachmentCreated(BaseModel):
@@ -115,10 +123,14 @@ def _refused(status: int, detail: str) -> Any:
 @router.get(
     "/{attachment_id}",
     response_class=StreamingResponse,
+    # Who may read it comes from ticket events: wait until the one the caller wrote is applied.
+    dependencies=[Depends(min_position(_referenced))],
     responses={
         200: {"description": "the bytes, with the stored content type", "content": {"*/*": {}}},
         307: {"description": "to a short-lived signed URL of the bytes, if downloads redirect"},
+        400: problem_doc("X-Min-Position is not a non-negative integer"),
         404: problem_doc("no such attachment, or not one the caller may read"),
+        503: problem_doc("X-Min-Position not reached in time; `Retry-After: 1`"),
     },
 )
 async def download(attachment_id: str, request: Request, identity: CurrentIdentity) -> Any:

@@ -4,7 +4,8 @@ At-least-once and idempotent. It resumes after the store's checkpoint; a ticket'
 the version of the last event folded in, so an event seen before decides nothing again; and
 even when it does (facts and checkpoint lost together), in-app items are keyed by (event,
 recipient) and outbox jobs by (event, channel, recipient), so a redelivered event adds nothing.
-The command path never waits for any of this: it runs as a background task.
+The command path never waits for any of this: it runs as a background task. Reads carrying
+`X-Min-Position` wait on its applied position (`wait_for`), woken as each batch is recorded.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 from collections.abc import Callable
 
 from ticketing_feed import EventFeed, EventIn, FeedBatch
+from ticketing_feed.applied import AppliedPosition
 
 from ticketing_notifications.domain.rules import CUSTOMER, Notice, TicketFacts, decide
 from ticketing_notifications.domain.texts import in_app_text
@@ -48,11 +50,21 @@ class Consumer:
         self._batch_size = batch_size
         self._on_items = on_items
         self._on_jobs = on_jobs
-        self.position = 0
+        self._applied = AppliedPosition()
+
+    @property
+    def position(self) -> int:
+        """The position applied so far, as this process knows it."""
+        return self._applied.value
+
+    async def wait_for(self, position: int, timeout: float) -> bool:  # noqa: ASYNC109 - a bound, not a cancel scope
+        """Wait until `position` is applied; False if `timeout` seconds pass first."""
+        return await self._applied.wait_for(position, timeout)
 
     async def run(self) -> None:
         """Catch up from the checkpoint, then follow live events until cancelled."""
-        self.position = await self._store.checkpoint()
+        # Readers already waiting may be satisfied by what an earlier run recorded.
+        self._applied.advance(await self._store.checkpoint())
         async for batch in self._feed.batches(after=self.position, max_events=self._batch_size):
             await self.apply(batch)
 
@@ -89,7 +101,7 @@ class Consumer:
                 self._notify(event, decision.facts, notice, wants, items, jobs)
         position = max(batch.reached, self.position)
         added = await self._store.record(Consumed(list(changed.values()), items, jobs, position))
-        self.position = position
+        self._applied.advance(position)  # recorded now: readers of this position may go on
         if added and self._on_items is not None:
             self._on_items()
         if jobs and self._on_jobs is not None:

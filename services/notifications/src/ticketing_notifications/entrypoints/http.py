@@ -1,15 +1,21 @@
 """The notifications API (API.md, Notifications): the in-app list, read flags, the SSE stream,
-the customer's channel preferences, and (admins) dead letters and unconfirmed sends."""
+the customer's channel preferences, and (admins) dead letters and unconfirmed sends.
+
+Every GET honours `X-Min-Position`: it waits until this service's consumer has applied the
+position (the stream waits before it starts), so a client sees the notifications of its own
+writes at once.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app, problem
 from ticketing_web.auth import bearer_token
 from ticketing_web.problems import problem_doc
+from ticketing_web.read_your_writes import HEADER, min_position, require_position
 from ticketing_web.settings import verifier_from
 
 from ticketing_notifications.application.ports import Preferences, Viewer
@@ -36,11 +42,24 @@ router = APIRouter(
     prefix="/v1/notifications", tags=["notifications"], responses={401: problem_doc("no token")}
 )
 _FORBIDDEN: dict[int | str, dict[str, Any]] = {403: problem_doc("not for the caller's role")}
+_AT_POSITION: dict[int | str, dict[str, Any]] = {
+    400: problem_doc("X-Min-Position is not a non-negative integer"),
+    503: problem_doc("X-Min-Position not reached in time; `Retry-After: 1`"),
+}
 
 
 def _service(request: Request) -> NotificationsService:
     service: NotificationsService = request.app.state.notifications
     return service
+
+
+async def _consumed(request: Request, position: int) -> bool:
+    service = _service(request)
+    return await service.consumer.wait_for(position, service.settings.min_position_wait_seconds)
+
+
+#: On every GET (only reads wait: a command's X-Min-Position would mean nothing).
+_APPLIED = [Depends(min_position(_consumed))]
 
 
 def viewer_of(identity: Identity) -> Viewer:
@@ -57,7 +76,7 @@ def viewer_of(identity: Identity) -> Viewer:
             return Viewer(identity.brand, identity.sub, DEPARTMENT, None)
 
 
-@router.get("", response_model=NotificationPage)
+@router.get("", response_model=NotificationPage, dependencies=_APPLIED, responses=_AT_POSITION)
 async def list_notifications(
     request: Request,
     identity: CurrentIdentity,
@@ -108,14 +127,20 @@ async def _stream_identity(
     return await verifier.verify(bearer_token(request))
 
 
-@router.get("/stream", response_class=StreamingResponse)
+@router.get("/stream", response_class=StreamingResponse, responses=_AT_POSITION)
 async def notification_stream(
     request: Request,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     access_token: Annotated[str | None, Query()] = None,
+    x_min_position: Annotated[
+        str | None,
+        Header(alias=HEADER, description="wait (at most 5 s) before the stream starts, else 503"),
+    ] = None,
 ) -> StreamingResponse:
     """Server-Sent Events of the caller's new notifications; `Last-Event-ID` resumes."""
     identity = await _stream_identity(request, access_token)
+    # Its own token check (a query-string token is allowed here), so no router dependency.
+    await require_position(request, x_min_position, _consumed)
     service = _service(request)
     viewer = viewer_of(identity)
     after = await stream.start_after(service.store, viewer, last_event_id)
@@ -137,7 +162,12 @@ def _customer(identity: Identity) -> None:
         raise HTTPException(403, "Only customers have notification preferences.")
 
 
-@router.get("/preferences", response_model=PreferencesOut, responses=_FORBIDDEN)
+@router.get(
+    "/preferences",
+    response_model=PreferencesOut,
+    dependencies=_APPLIED,
+    responses={**_FORBIDDEN, **_AT_POSITION},
+)
 async def get_preferences(request: Request, identity: CurrentIdentity) -> PreferencesOut:
     """The customer's channels (none stored: in-app only)."""
     _customer(identity)
@@ -165,7 +195,12 @@ def _admin(identity: Identity) -> None:
         raise HTTPException(403, "Only admins see failed and unconfirmed sends.")
 
 
-@router.get("/dead-letters", response_model=list[DeadLetterOut], responses=_FORBIDDEN)
+@router.get(
+    "/dead-letters",
+    response_model=list[DeadLetterOut],
+    dependencies=_APPLIED,
+    responses={**_FORBIDDEN, **_AT_POSITION},
+)
 async def dead_letters(
     request: Request, identity: CurrentIdentity, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[DeadLetterOut]:
@@ -175,7 +210,12 @@ async def dead_letters(
     return [dead_letter_of(d) for d in found]
 
 
-@router.get("/unconfirmed", response_model=list[UnconfirmedOut], responses=_FORBIDDEN)
+@router.get(
+    "/unconfirmed",
+    response_model=list[UnconfirmedOut],
+    dependencies=_APPLIED,
+    responses={**_FORBIDDEN, **_AT_POSITION},
+)
 async def unconfirmed(request: Request, identity: CurrentIdentity) -> list[UnconfirmedOut]:
     """Sends claimed but never confirmed (a crash mid-send): never resent blindly."""
     _admin(identity)
