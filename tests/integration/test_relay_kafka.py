@@ -100,13 +100,16 @@ async def read_topic(
     done: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
     within: float = 60.0,
 ) -> list[ConsumerRecord[bytes, bytes]]:
-    """Every record of `topic` from the start, until `done(records)` (or fail after `within`)."""
+    """Every record of `topic` from the start, until `done(records)` (or fail after `within`).
+
+    Call it once the relay made the topic: the local broker creates a topic a consumer asks
+    for (auto.create.topics.enable), with one partition.
+    """
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
         auto_offset_reset="earliest",
         group_id=None,
-        metadata_max_age_ms=1000,  # the relay may create the topic after this consumer starts
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
@@ -187,6 +190,7 @@ async def test_a_marker_on_each_partition_follows_every_event_it_covers(
     )
     task = asyncio.create_task(relay.run())
     try:
+        await wait_for(lambda: checkpoint.saves[-1:] == [21])  # the relay made the topic
         records = await read_topic(
             bootstrap,
             topic,
@@ -251,6 +255,7 @@ async def test_a_broker_that_is_unreachable_at_start_is_waited_for(
         options=FAST,
     )
     task = asyncio.create_task(relay.run())
+    forwarder: asyncio.Server | None = None
     try:
         await asyncio.sleep(1.5)
         assert relay.metrics.failures._value.get() >= 2
@@ -261,13 +266,15 @@ async def test_a_broker_that_is_unreachable_at_start_is_waited_for(
         forwarder = await asyncio.start_server(
             lambda r, w: forward(r, w, host, int(real_port)), "127.0.0.1", port
         )
-        async with forwarder:
-            await wait_for(lambda: checkpoint.saves[-1:] == [9])
-            assert await relay.ready()
-            records = await read_topic(bootstrap, topic, lambda rs: len(events_of(rs)) >= 9)
+        await wait_for(lambda: checkpoint.saves[-1:] == [9])
+        assert await relay.ready()
+        records = await read_topic(bootstrap, topic, lambda rs: len(events_of(rs)) >= 9)
     finally:
         relay.stop()
         await asyncio.wait_for(task, 30)
+        if forwarder is not None:  # after the relay: closing waits for its connections to end
+            forwarder.close()
+            await asyncio.wait_for(forwarder.wait_closed(), 30)
     assert len(events_of(records)) == 9
 
 

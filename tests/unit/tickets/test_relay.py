@@ -286,6 +286,20 @@ async def test_a_broker_down_at_start_is_waited_for(harness: Harness) -> None:
     assert len(harness.publisher.records) == 2
 
 
+async def test_a_stop_does_not_wait_for_a_start_that_hangs(harness: Harness) -> None:
+    never = asyncio.Event()
+
+    async def hangs() -> None:  # a broker that accepts the connection and never answers
+        await never.wait()
+
+    harness.publisher.start = hangs  # type: ignore[method-assign]
+    harness.start()
+    await asyncio.sleep(0.05)
+    harness.relay.stop()
+    assert harness.task is not None
+    await asyncio.wait_for(harness.task, 1)
+
+
 async def test_records_that_cannot_be_encoded_are_skipped_and_the_relay_goes_on(
     harness: Harness,
 ) -> None:

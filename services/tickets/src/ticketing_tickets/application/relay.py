@@ -161,7 +161,8 @@ class Relay:
         try:
             while not self._stopping.is_set():
                 try:
-                    await self._publisher.start()
+                    if not await self._start_publisher():
+                        return
                     self._connected(True)
                     _log.info("relay_connected", position=self._position)
                     if await self._relay_until_stopped():
@@ -327,6 +328,23 @@ class Relay:
             await self._publisher.close()
         except Exception as error:  # closing a broken connection may fail; it is gone anyway
             _log.warning("relay_publisher_close_failed", error=f"{type(error).__name__}: {error}")
+
+    async def _start_publisher(self) -> bool:
+        """Start the publisher; False if asked to stop first (a broker that does not answer
+        may hold a start for its whole request timeout)."""
+        starting = asyncio.create_task(self._publisher.start())
+        stopped = asyncio.create_task(self._stopping.wait())
+        try:
+            await asyncio.wait({starting, stopped}, return_when=FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+            if not starting.done():
+                starting.cancel()
+                await asyncio.gather(starting, return_exceptions=True)
+        if starting.cancelled():
+            return False
+        starting.result()  # raises if the start failed
+        return True
 
     async def _sleep_unless_stopped(self, seconds: float) -> None:
         try:
