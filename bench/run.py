@@ -36,6 +36,7 @@ BENCHES = {
     "query": "bench.query_bench",
     "attachments": "bench.attachments_bench",
     "notifications": "bench.notifications_bench",
+    "relay": "bench.relay_bench",
 }
 
 
@@ -154,6 +155,13 @@ ROWS: dict[str, list[Row]] = {
         Row("extra SSE deliveries", ("extra",), "events", ("==", 0)),
         Row("duplicate notification ids", ("duplicate_ids",), "events", ("==", 0)),
         Row("misdelivered events", ("misdelivered",), "events", ("==", 0)),
+    ],
+    "relay": [
+        Row("relay store -> Kafka, 100k events", ("relay", "events_per_s"), "events/s"),
+        Row("raw aiokafka send() per record", ("raw_producer", "events_per_s"), "events/s"),
+        Row("raw aiokafka send_batch()", ("raw_producer_batches", "events_per_s"), "events/s"),
+        Row("relay / raw send()", ("relay_vs_raw",), "x", (">=", 0.5)),
+        Row("relay / raw send_batch()", ("relay_vs_raw_batches",), "x"),
     ],
 }
 

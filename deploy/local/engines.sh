@@ -180,7 +180,7 @@ EOF
             fi
             cid=$(<"$dir/cluster-id")
             log "kafka: formatting KRaft storage (cluster id $cid)"
-            java -cp "$lib/*" kafka.tools.StorageTool format -t "$cid" -c "$props" >>"$logf" 2>&1 ||
+            java -cp "$lib/*" kafka.tools.StorageTool format --cluster-id="$cid" -c "$props" >>"$logf" 2>&1 ||
                 {
                     tail -n 20 "$logf" >&2
                     die "kafka: storage format failed"

@@ -44,7 +44,7 @@ class RelaySettings(KafkaSettings):
     #: `sqlite:///path.db`, `kurrentdb://host:2113?tls=false`, `memory://`; empty =
     #: `<data_dir>/events.db`.
     event_store_url: str = ""
-    relay_marker_interval_ms: int = Field(default=1000, ge=10, le=600_000)
+    relay_marker_interval_ms: int = Field(default=200, ge=10, le=600_000)
     relay_batch_size: int = Field(default=1000, ge=1, le=100_000)
     relay_compression: Literal["", "gzip", "snappy", "lz4", "zstd"] = ""
     host: str = "127.0.0.1"
