@@ -42,12 +42,14 @@ from ticketing_query.application.ports import Cursor, ReadModel, Scope, TicketFi
 from ticketing_query.application.rebuild import rebuild
 from ticketing_query.bootstrap import read_model_from_url
 
-from ticketing.distributed import Topology
+from ticketing.distributed import Supervisor, Topology
 
 from .distributed_load import DEPARTMENTS, Load, People
 
 BATCH = 5000
 PROBE_SECONDS = 15.0
+CATCH_UP_SECONDS = 180.0
+COMPARE_SECONDS = 180.0
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,23 @@ async def _or_error(value: Any) -> int | str:
     except Exception as error:  # reported in the timeout message, retried until then
         return f"{type(error).__name__}: {error}"
     return result
+
+
+async def all_arrived(
+    supervisor: Supervisor, places: Places, cast: People, *loads: Load
+) -> dict[str, int]:
+    """Every consumer caught up with the store's head, nothing died, and then every check of
+    this module; what `notifications_exactly_once` counted."""
+    await caught_up(places, await store_head(places), within=CATCH_UP_SECONDS)
+    supervisor.check()  # nothing died on its own
+    gateway = supervisor.topology.gateway_url
+    async with asyncio.timeout(COMPARE_SECONDS):  # a wedged engine fails the run, not hangs it
+        for load in loads:
+            await tickets_shown_at_their_last_version(gateway, cast, load)
+            await attachments_referenced(gateway, cast, load)
+        opened = sum(len(load.tickets) for load in loads)
+        await read_model_matches_a_rebuild(places, cast, tickets=opened)
+        return await notifications_exactly_once(places, cast)
 
 
 # -- the read model ---------------------------------------------------------------------------

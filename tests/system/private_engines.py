@@ -11,7 +11,10 @@ from __future__ import annotations
 import random
 import socket
 import subprocess
+import uuid
 from pathlib import Path
+
+from ticketing.distributed import Engines, Topology
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINES_SH = ROOT / "deploy" / "local" / "engines.sh"
@@ -82,3 +85,18 @@ class PrivateEngine:
             check=False,
         )
         assert done.returncode == 0, f"engines.sh {command} {self.name}:\n{done.stderr}"
+
+
+def scratch_topology(run_dir: Path, engines: Engines, purpose: str) -> Topology:
+    """A topology whose Kafka topic and groups, MongoDB database and S3 bucket are its own."""
+    run = f"{purpose}-{uuid.uuid4().hex[:10]}"
+    return Topology(
+        run_dir,
+        engines,
+        port_base=free_port_block(),
+        kafka_topic=f"tickets.events.v1.{run}",
+        kafka_group_prefix=run,
+        mongo_database=run.replace("-", "_"),
+        s3_bucket=f"ticketing-{run}",
+        log_level="WARNING",
+    )

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,28 +31,23 @@ from tests.s3_buckets import plain_client, remove_bucket
 from ticketing.distributed import Engines, Supervisor, Topology, started
 
 from .distributed_checks import (
+    CATCH_UP_SECONDS,
     Places,
-    attachments_referenced,
+    all_arrived,
     caught_up,
-    notifications_exactly_once,
     projection_lag,
     read_model_checkpoint,
-    read_model_matches_a_rebuild,
-    store_head,
-    tickets_shown_at_their_last_version,
 )
 from .distributed_load import Load, People, people, run_commands, save_preferences
 from .kill_run import TARGETS, kill_run
-from .private_engines import PrivateEngine, free_port_block
+from .private_engines import PrivateEngine, scratch_topology
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 COMMANDS = int(os.environ.get("TICKETING_FAILURE_COMMANDS", "1000"))
 SEED = int(os.environ.get("TICKETING_FAILURE_SEED", "20260523"))
 RATE = float(os.environ.get("TICKETING_FAILURE_RATE", "50"))
-CATCH_UP_SECONDS = 180.0
 OUTAGE_SECONDS = 4.0
-COMPARE_SECONDS = 180.0
 
 
 @dataclass
@@ -101,17 +95,7 @@ class Deployment:
 
 @pytest.fixture
 async def deployment(private_engines: PrivateEngines, tmp_path: Path) -> AsyncIterator[Deployment]:
-    run = uuid.uuid4().hex[:10]
-    topology = Topology(
-        tmp_path / "run",
-        private_engines.engines(),
-        port_base=free_port_block(),
-        kafka_topic=f"tickets.events.v1.fail-{run}",
-        kafka_group_prefix=f"fail-{run}",
-        mongo_database=f"fail_{run}",
-        s3_bucket=f"ticketing-fail-{run}",
-        log_level="WARNING",
-    )
+    topology = scratch_topology(tmp_path / "run", private_engines.engines(), "fail")
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TICKETING_")}
     cast = people()
     print(f"\nseed {SEED}; brand {cast.brand}; logs in {topology.run_dir / 'logs'}")
@@ -122,20 +106,6 @@ async def deployment(private_engines: PrivateEngines, tmp_path: Path) -> AsyncIt
             yield Deployment(topology, supervisor, Places.of(topology), cast)
     finally:
         await asyncio.to_thread(remove_bucket, plain_client(), topology.s3_bucket)
-
-
-async def _all_arrived(d: Deployment, *loads: Load) -> dict[str, int]:
-    """Every consumer caught up with the store's head, then the whole comparison."""
-    head = await store_head(d.places)
-    await caught_up(d.places, head, within=CATCH_UP_SECONDS)
-    d.supervisor.check()  # nothing died on its own
-    async with asyncio.timeout(COMPARE_SECONDS):  # a wedged engine fails the test, not hangs it
-        for load in loads:
-            await tickets_shown_at_their_last_version(d.gateway, d.cast, load)
-            await attachments_referenced(d.gateway, d.cast, load)
-        opened = sum(len(load.tickets) for load in loads)
-        await read_model_matches_a_rebuild(d.places, d.cast, tickets=opened)
-        return await notifications_exactly_once(d.places, d.cast)
 
 
 async def test_commands_accepted_while_kafka_is_down_all_arrive_once_it_is_back(
@@ -156,7 +126,7 @@ async def test_commands_accepted_while_kafka_is_down_all_arrive_once_it_is_back(
     finally:
         await asyncio.to_thread(kafka.up)
 
-    counted = await _all_arrived(d, before, during)
+    counted = await all_arrived(d.supervisor, d.places, d.cast, before, during)
     print(f"kafka down: {len(during.acks)} commands accepted; then {counted}")
 
 
@@ -183,7 +153,7 @@ async def test_the_read_model_engine_stopped_mid_projection_recovers_with_nothin
         await flowing
     assert load.refused == [], load.refused[:3]
 
-    counted = await _all_arrived(d, load)
+    counted = await all_arrived(d.supervisor, d.places, d.cast, load)
     assert await projection_lag(d.places.query_url) == 0
     print(f"ferretdb down: {len(load.acks)} commands; then {counted}")
 
@@ -200,6 +170,6 @@ async def test_the_relay_and_each_consumer_killed_at_random_points_lose_and_doub
     assert sorted({k.target for k in run.kills}) == sorted(TARGETS)
     assert len(run.kills) == per_target * len(TARGETS)
 
-    counted = await _all_arrived(d, run.load)
+    counted = await all_arrived(d.supervisor, d.places, d.cast, run.load)
     kills = ", ".join(f"{k.target}@{k.at_command}" for k in run.kills)
     print(f"seed {SEED}: {COMMANDS} commands in {run.seconds:.1f} s; killed {kills}; {counted}")
