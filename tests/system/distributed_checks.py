@@ -9,6 +9,8 @@
   for the history (so once per event and recipient), and no email or SMS went out twice.
 - `attachments_referenced`: the agent may download every receipt a ticket refers to, which the
   attachments service allows only once its consumer has seen the reference.
+- `all_arrived`: all of it, in that order, each step bounded in time (a wedged engine fails the
+  run instead of hanging it); the failure tests and bench/distributed_bench.py end with it.
 """
 
 from __future__ import annotations
