@@ -7,8 +7,6 @@ MongoDB database and S3 bucket, all removed afterwards, so it never meets anothe
 from __future__ import annotations
 
 import os
-import random
-import socket
 import uuid
 from pathlib import Path
 
@@ -19,27 +17,10 @@ from pymongo import AsyncMongoClient
 from tests.engines import kafka_bootstrap, mongodb_url, s3
 from tests.s3_buckets import plain_client, remove_bucket
 from tests.scenario import run_scenario
+from tests.system.private_engines import free_port_block
 from ticketing.distributed import Engines, Topology, started
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
-
-
-def free_port_base(count: int = 6) -> int:
-    """The first of `count` consecutive ports nothing listens on."""
-    for _ in range(100):
-        base = random.randrange(20_000, 60_000)
-        if all(_free(base + i) for i in range(count)):
-            return base
-    raise RuntimeError("no block of free ports found")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 @pytest.fixture
@@ -55,7 +36,7 @@ async def test_the_distributed_processes_pass_the_end_to_end_scenario(
     topology = Topology(
         tmp_path,
         engines,
-        port_base=free_port_base(),
+        port_base=free_port_block(),
         kafka_topic=f"tickets.events.v1.e2e-{run}",
         kafka_group_prefix=f"e2e-{run}",
         mongo_database=f"e2e_{run}",

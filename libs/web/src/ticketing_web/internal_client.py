@@ -14,6 +14,7 @@ import httpx
 import structlog
 from pydantic import BaseModel, ValidationError
 
+from .internal import AttachmentsClientSettings
 from .observability import CORRELATION_HEADER
 
 T = TypeVar("T", bound=BaseModel)
@@ -75,3 +76,15 @@ class InternalClient:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def attachments_client(settings: AttachmentsClientSettings) -> InternalClient:
+    """The client of the attachments service's internal API (TICKETING_ATTACHMENTS_URL), for
+    every service that asks it things (tickets, query)."""
+    assert settings.internal_token is not None  # the settings refuse a URL without a token
+    return InternalClient(
+        settings.attachments_url,
+        settings.internal_token.get_secret_value(),
+        service="attachments",
+        timeout_seconds=settings.attachments_timeout_seconds,
+    )

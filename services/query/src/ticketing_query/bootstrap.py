@@ -15,7 +15,7 @@ import structlog
 from ticketing_eventstore.ports import EventStore
 from ticketing_feed import EventFeed, StoreFeed
 from ticketing_feed.configured import open_feed
-from ticketing_web.internal_client import InternalClient
+from ticketing_web.internal_client import attachments_client
 
 from .adapters.attachments_http import HttpAttachmentCatalog
 from .adapters.readmodel_memory import InMemoryReadModel
@@ -151,14 +151,3 @@ def build_query_service(
             attachments_client(settings)
         )
     return service
-
-
-def attachments_client(settings: QuerySettings) -> InternalClient:
-    """The client of the attachments service's internal API (TICKETING_ATTACHMENTS_URL)."""
-    assert settings.internal_token is not None  # the settings refuse a URL without a token
-    return InternalClient(
-        settings.attachments_url,
-        settings.internal_token.get_secret_value(),
-        service="attachments",
-        timeout_seconds=settings.attachments_timeout_seconds,
-    )

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from ticketing_eventstore import open_event_store
 from ticketing_eventstore.ports import EventStore
 from ticketing_web.ids import new_hex_id, random_digits
-from ticketing_web.internal_client import InternalClient
+from ticketing_web.internal_client import attachments_client
 
 from .adapters.attachments_http import HttpAttachmentLookup
 from .adapters.attachments_unavailable import NoAttachments
@@ -81,14 +81,3 @@ def build_tickets_service(
         random_digits=random_digits,
     )
     return TicketsService(settings, store, idempotency, handlers, catalogs, over_http)
-
-
-def attachments_client(settings: TicketsSettings) -> InternalClient:
-    """The client of the attachments service's internal API (TICKETING_ATTACHMENTS_URL)."""
-    assert settings.internal_token is not None  # the settings refuse a URL without a token
-    return InternalClient(
-        settings.attachments_url,
-        settings.internal_token.get_secret_value(),
-        service="attachments",
-        timeout_seconds=settings.attachments_timeout_seconds,
-    )
