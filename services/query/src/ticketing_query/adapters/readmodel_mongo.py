@@ -112,7 +112,7 @@ class MongoReadModel:
         return self
 
     async def apply(self, batch: ProjectionBatch) -> None:
-        """Views (newer versions only), messages (once), then the checkpoint."""
+        """Messages (once), views (newer versions only), then the checkpoint."""
         tickets, messages, checkpoints = await self._collections()
         if self._applied_since_reset is not None:  # before writing: a failed write may be half done
             self._applied_since_reset.update(

@@ -3,7 +3,11 @@
 Every write is a single-document operation that is harmless to repeat, and the checkpoint is
 written last:
 
-1. Views. Each ticket's newest view in the batch is first inserted as a new document: a ticket
+1. Messages, inserted by `_id` (brand + message id); one already there is left as it is. They
+   go first: the projector derives a message only from an event its stored view has not yet
+   folded, so a view written before its messages, with a crash between, would lose them for
+   good (found by the test that stops FerretDB mid-projection).
+2. Views. Each ticket's newest view in the batch is first inserted as a new document: a ticket
    seen for the first time (every ticket of a rebuild) costs one insert and no read. One whose
    `_id` is taken replaces the stored view only if that one's version is lower:
    - on MongoDB, by an update whose filter is `{_id, version: {$lt: new version}}`: atomic
@@ -14,7 +18,6 @@ written last:
      SQLite transactions, so there the filter would cost a full scan per ticket and still not
      be atomic. Replays (one writer per ticket at a time, as Kafka partitions by ticket) are
      just as harmless either way.
-2. Messages, inserted by `_id` (brand + message id); one already there is left as it is.
 3. The checkpoint, moved up with `$max`.
 
 A crash between any two writes leaves documents that are each either old or new, and the
@@ -63,10 +66,10 @@ async def apply_batch(
     guard_in_filter: bool = True,
 ) -> None:
     """Write `batch` in the order above; each step may be repeated after a crash."""
-    if batch.views:
-        await write_views(tickets, newest_per_ticket(batch.views), guard_in_filter)
     if batch.messages:
         await insert_messages(messages, batch.messages)
+    if batch.views:
+        await write_views(tickets, newest_per_ticket(batch.views), guard_in_filter)
     await checkpoints.update_one(
         {"_id": CHECKPOINT_ID}, {"$max": {"position": batch.position}}, upsert=True
     )
