@@ -93,6 +93,7 @@ RAW_STATEMENTS = 50  # per bulk command: FerretDB 1.24 hangs on 100 or more
 RAW_WAYS = ("replace", "delete_insert")
 POLL_SECONDS = 0.02  # the read model's engine is the busiest process: spare it
 DRAIN_SECONDS = 60.0
+CHECK_SECONDS = 1800.0  # each of catching up and comparing: 5k commands on FerretDB
 PARTS = ("projector", "lag", "kill")
 
 
@@ -440,20 +441,23 @@ async def kill_part(
                 "run_seconds": run.seconds,
             }
             checked = time.monotonic()
+            counted: dict[str, Any]
             try:
                 if run.load.refused:
                     raise AssertionError(f"refused commands: {run.load.refused[:3]}")
-                counted = await all_arrived(supervisor, Places.of(topology), cast, run.load)
-            except AssertionError as failure:
-                return figures | {"failures": 1, "reason": str(failure)[:2000]}
-            return (
-                figures
-                | counted
-                | {
-                    "failures": 0,
-                    "check_seconds": time.monotonic() - checked,
-                }
-            )
+                counted = await all_arrived(
+                    supervisor,
+                    Places.of(topology),
+                    cast,
+                    run.load,
+                    catch_up_seconds=CHECK_SECONDS,
+                    compare_seconds=CHECK_SECONDS,
+                )
+            except (AssertionError, TimeoutError) as failure:
+                counted = {"failures": 1, "reason": f"{type(failure).__name__}: {failure}"[:2000]}
+            else:
+                counted |= {"failures": 0}
+            return figures | counted | {"check_seconds": time.monotonic() - checked}
 
 
 # -- running ----------------------------------------------------------------------------------

@@ -159,14 +159,19 @@ async def _or_error(value: Any) -> int | str:
 
 
 async def all_arrived(
-    supervisor: Supervisor, places: Places, cast: People, *loads: Load
+    supervisor: Supervisor,
+    places: Places,
+    cast: People,
+    *loads: Load,
+    catch_up_seconds: float = CATCH_UP_SECONDS,
+    compare_seconds: float = COMPARE_SECONDS,
 ) -> dict[str, int]:
     """Every consumer caught up with the store's head, nothing died, and then every check of
     this module; what `notifications_exactly_once` counted."""
-    await caught_up(places, await store_head(places), within=CATCH_UP_SECONDS)
+    await caught_up(places, await store_head(places), within=catch_up_seconds)
     supervisor.check()  # nothing died on its own
     gateway = supervisor.topology.gateway_url
-    async with asyncio.timeout(COMPARE_SECONDS):  # a wedged engine fails the run, not hangs it
+    async with asyncio.timeout(compare_seconds):  # a wedged engine fails the run, not hangs it
         for load in loads:
             await tickets_shown_at_their_last_version(gateway, cast, load)
             await attachments_referenced(gateway, cast, load)
