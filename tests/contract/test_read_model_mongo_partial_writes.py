@@ -6,6 +6,7 @@ views written before their messages, and the messages lost)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -72,3 +73,24 @@ async def test_a_batch_cut_short_at_any_write_then_replayed_ends_as_a_fresh_fold
         == views[(story.brand_id, story.ticket_id)]
     )
     assert await read_model.messages(story.brand_id, story.ticket_id) == messages
+
+
+async def test_a_batch_that_moves_many_stored_tickets_is_written_in_small_commands(
+    read_model: MongoReadModel,
+) -> None:
+    """More stored tickets changed in one batch than one update command should carry on
+    FerretDB (readmodel_mongo_writes.bulk_update)."""
+    clock = Clock()
+    stories = [Story(clock, tracking_code=f"7{n:07d}") for n in range(130)]
+    for story in stories:
+        story.opened()
+    await project(read_model, [s.events[0] for s in stories])
+    for story in stories:
+        story.agent_reply("پاسخ کارشناس")
+    await asyncio.wait_for(project(read_model, [s.events[1] for s in stories]), timeout=60)
+
+    views, _ = folded(e for s in stories for e in s.events)
+    for story in stories[::13]:
+        key = (story.brand_id, story.ticket_id)
+        assert await read_model.get(*key) == views[key]
+    assert await read_model.checkpoint() == stories[-1].events[1].position
