@@ -124,7 +124,7 @@ class KafkaEventPublisher:
             await producer.start()
             await producer.partitions_for(self._topic.name)  # fail here, not in the first send
         except BaseException:
-            await producer.stop()
+            await _stop(producer)
             raise
         self._producer = producer
 
@@ -193,7 +193,7 @@ class KafkaEventPublisher:
     async def close(self) -> None:
         producer, self._producer = self._producer, None
         if producer is not None:
-            await producer.stop()
+            await _stop(producer)
 
     def _started(self) -> Any:
         if self._producer is None:
@@ -232,3 +232,19 @@ def _abandon(futures: Sequence[asyncio.Future[Any]]) -> None:
 def _retrieve(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
         future.exception()
+
+
+#: How long closing a producer may wait for what it still holds to be acknowledged.
+CLOSE_TIMEOUT = 10.0
+
+
+async def _stop(producer: Any) -> None:
+    """Stop `producer`, giving up after CLOSE_TIMEOUT: aiokafka's stop waits for every pending
+    batch, forever while the broker is unreachable, and a relay asked to stop (SIGTERM) during
+    an outage must still stop. Nothing is lost: unacknowledged events are past the checkpoint
+    and are sent again by the next start."""
+    try:
+        async with asyncio.timeout(CLOSE_TIMEOUT):
+            await producer.stop()
+    except TimeoutError:
+        _log.warning("relay_producer_stop_abandoned", after_seconds=CLOSE_TIMEOUT)
