@@ -34,6 +34,8 @@ import argparse
 import asyncio
 import json
 import random
+import signal
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -205,6 +207,7 @@ async def writes_part(url: str, args: argparse.Namespace, names: list[str]) -> d
             "fold_only_events_per_s": len(events) / fold_s,
             "batch_events": args.batch,
         }
+        print(_line("rebuild", rebuild_figures), flush=True)
         # 2. live: small batches on existing tickets
         extra = live_events(views, args.live_events, first=len(events))
         projector = Projector(feed=InMemoryFeed(), read_model=read_model)
@@ -216,6 +219,7 @@ async def writes_part(url: str, args: argparse.Namespace, names: list[str]) -> d
         live_docs = documents(fold_batches(extra, args.live_batch, views))
         live_raw_s = await raw_writes(client[raw_db], live_docs, seen)
         live_figures = _ratio(len(extra), live_s, live_raw_s) | {"batch_events": args.live_batch}
+        print(_line("live", live_figures), flush=True)
     finally:
         await read_model.close()
         await client.close()
@@ -253,9 +257,10 @@ async def reads_part(url: str, args: argparse.Namespace, names: list[str]) -> di
             print(
                 f"  {case.name}: {results['queries'][case.name]['p99_ms']:.1f} ms p99", flush=True
             )
-        results["queries"]["messages_of_a_ticket"] = await _time_messages(
+        results["queries"]["messages_of_a_ticket"] = found = await _time_messages(
             read_model, filled.views, args.samples
         )
+        print(f"  messages_of_a_ticket: {found['p99_ms']:.1f} ms p99", flush=True)
         client: AsyncMongoClient[Document] = AsyncMongoClient(url)
         try:
             results["counter_documents"] = await counter_documents(client[name], filled, args)
@@ -384,17 +389,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _line(part: str, found: dict[str, Any]) -> str:
+    return (
+        f"{part}: {found['events']:,} events in batches of {found['batch_events']}:"
+        f" projector {found['ours_events_per_s']:,.0f} events/s,"
+        f" raw bulk writes {found['raw_events_per_s']:,.0f} events/s,"
+        f" ratio {found['ours_vs_raw']:.2f}"
+    )
+
+
 def _report(figures: dict[str, Any]) -> None:
     print(f"engine: {figures['engine']} at {figures['url']}")
     for part in ("rebuild", "live"):
         found = figures.get("writes", {}).get(part)
         if found:
-            print(
-                f"{part}: {found['events']:,} events in batches of {found['batch_events']}:"
-                f" projector {found['ours_events_per_s']:,.0f} events/s,"
-                f" raw bulk writes {found['raw_events_per_s']:,.0f} events/s,"
-                f" ratio {found['ours_vs_raw']:.2f}"
-            )
+            print(_line(part, found))
     reads = figures.get("reads")
     if reads:
         print(f"reads at {reads['tickets']:,} tickets ({reads['samples']} samples each):")
@@ -409,11 +418,20 @@ def _report(figures: dict[str, Any]) -> None:
         print(f"    $inc by _id: {alternative['inc_ms_per_update']:.1f} ms per counter document")
 
 
-def main() -> None:
-    import sys
+async def _until_terminated(argv: list[str]) -> dict[str, Any]:
+    """`run`, cancelled by SIGTERM (a `timeout`, say), so that its databases are still dropped."""
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await run(argv=argv)
 
+
+def main() -> None:
     args = _parser().parse_args()
-    figures = asyncio.run(run(argv=sys.argv[1:]))
+    try:
+        figures = asyncio.run(_until_terminated(sys.argv[1:]))
+    except asyncio.CancelledError:
+        sys.exit("terminated: its databases were dropped")
     if args.json:
         print(json.dumps(figures, indent=1, ensure_ascii=False))
     _report(figures)

@@ -4,16 +4,14 @@ A new adapter is one entry in READ_MODELS (a real engine's with `marks=pytest.ma
 Events are the projector's `EventIn`, folded by the real `fold`, so the views the suite stores
 are the views production stores.
 
-MongoDB: the server at MONGODB_URL (tests/engines.py: FerretDB here), one database per test
-(named after the test's scratch directory, so a second `make` in the same test reopens it) and
-dropped by `discard` afterwards. Twice: as the adapter chooses for the server at hand, and with
-the version guard in the update's filter (the way it writes on MongoDB; on FerretDB it would
-check the stored versions first), so that both ways pass the suite here.
+MongoDB (read_model_mongodb): the server at MONGODB_URL (FerretDB here), twice: as the adapter
+chooses for the server at hand, and with the version guard in the update's filter (the way it
+writes on MongoDB; on FerretDB it checks the stored versions first), so that both ways pass the
+suite here; and a real MongoDB in a container where a container engine answers.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -23,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
+from read_model_mongodb import CONTAINER, dropper, maker
 from ticketing_feed import EventIn
 from ticketing_query.adapters.readmodel_memory import InMemoryReadModel
-from ticketing_query.adapters.readmodel_mongo import MongoReadModel
 from ticketing_query.adapters.readmodel_sqlite import SqliteReadModel
 from ticketing_query.application.ports import (
     Cursor,
@@ -63,44 +60,25 @@ class ReadModelAdapter:
     marks: tuple[pytest.MarkDecorator, ...] = ()
 
 
-#: Tells this run's databases apart from those of other runs on the same server.
-_RUN = uuid.uuid4().hex[:8]
-
-
-def _mongodb_database(directory: Path) -> str:
-    """The test's own database: the same for every `make` of one test, unique across tests."""
-    return f"test_readmodel_{_RUN}_{hashlib.sha256(bytes(directory)).hexdigest()[:16]}"
-
-
-def _mongodb(directory: Path, guard_in_filter: bool | None = None) -> MongoReadModel:
-    return MongoReadModel(
-        engines.mongodb_url(),
-        database=_mongodb_database(directory),
-        guard_in_filter=guard_in_filter,
-    )
-
-
-async def _drop_mongodb_database(directory: Path) -> None:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(engines.mongodb_url())
-    try:
-        await client.drop_database(_mongodb_database(directory))
-    finally:
-        await client.close()
-
-
 READ_MODELS = {
     "memory": ReadModelAdapter(make=lambda _: InMemoryReadModel()),
     "sqlite": ReadModelAdapter(make=lambda d: SqliteReadModel(d / "query.db"), durable=True),
     "mongodb": ReadModelAdapter(
-        make=_mongodb,
+        make=maker(engines.mongodb_url),
         durable=True,
-        discard=_drop_mongodb_database,
+        discard=dropper(engines.mongodb_url),
         marks=(pytest.mark.integration,),
     ),
     "mongodb_guard_in_filter": ReadModelAdapter(
-        make=lambda d: _mongodb(d, guard_in_filter=True),
+        make=maker(engines.mongodb_url, guard_in_filter=True),
         durable=True,
-        discard=_drop_mongodb_database,
+        discard=dropper(engines.mongodb_url),
+        marks=(pytest.mark.integration,),
+    ),
+    "mongodb_container": ReadModelAdapter(
+        make=maker(CONTAINER.url),
+        durable=True,
+        discard=dropper(CONTAINER.url),
         marks=(pytest.mark.integration,),
     ),
 }
