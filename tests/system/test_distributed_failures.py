@@ -45,7 +45,7 @@ from .private_engines import PrivateEngine, scratch_topology
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 COMMANDS = int(os.environ.get("TICKETING_FAILURE_COMMANDS", "1000"))
-SEED = int(os.environ.get("TICKETING_FAILURE_SEED", "2"))  # caught the lost-event race 3 in 3 here
+SEED = int(os.environ.get("TICKETING_FAILURE_SEED", "2"))  # its crash loops catch a lost event
 RATE = float(os.environ.get("TICKETING_FAILURE_RATE", "50"))
 OUTAGE_SECONDS = 4.0
 
