@@ -5,8 +5,7 @@ one partition, in order) and position markers that the relay sends to every part
 
 - `batches(after=…)` starts from the group's committed offsets (a new group from the earliest
   record) and drops events at or below `after`, which the consumer has already applied. Events
-  come in arrival order. `reached` is the minimum over the topic's partitions (all of which this
-  member must own, else it stays at `after`) of the
+  come in arrival order. `reached` is the minimum over this consumer's assigned partitions of the
   highest position seen there (event or marker; a partition not seen yet counts as `after`), so
   every event at or below it has been handed out; it never goes down within one iteration.
 - Commit after handling, never automatically: the offsets of a batch are committed when the
@@ -321,14 +320,8 @@ class _Session:
         return events, offsets
 
     def reached(self) -> int:
-        """The minimum over the topic's partitions of the last position seen there; `after`
-        unless this member owns every partition. A service keeps one checkpoint for its one
-        consumer: while a crashed member still lingers in the group with some partitions, a
-        minimum over only ours would let that checkpoint pass events still held there, which
-        would later be dropped as applied (the failure tests' crash loop lost events so)."""
         assigned = self.consumer.assignment()
-        partitions = self.consumer.partitions_for_topic(self.feed.topic) or set()
-        if not assigned or {tp.partition for tp in assigned} != set(partitions):
+        if not assigned:
             return self.after
         return min(self.last.get(tp, self.after) for tp in assigned)
 
