@@ -26,7 +26,8 @@ raw bulk writes, end-to-end lag at 200 commands/s through the processes, and the
    checkpoint is read every 20 ms. A command's lag is from its response to the first reading
    that covers its position (0 when it was already covered), i.e. until a GET with its
    `X-Min-Position` would answer at once; a command still not covered 60 s after the load is
-   counted as never visible (infinite lag, `not_visible_after_drain`). Goal: p99 <= 250 ms.
+   counted in `not_visible_after_drain`, its lag until the last reading (a lower bound). Goal:
+   p99 <= 250 ms.
 3. kill: tests/system/test_distributed_failures.py's kill -9 run (tests/system/kill_run.py) with
    `--kill-commands` commands: the relay and each consumer service killed `commands / 500` times
    each at seeded points and restarted; then every check of that test (read model equals a
@@ -352,11 +353,11 @@ async def lag_part(engines: Engines, scratch: Path, rate: float, seconds: float)
             finally:
                 stop.set()
                 await watcher
-    lags = _lags(load.acks, readings)
+    lags, unseen = _lags(load.acks, readings)
     latencies = [(a.answered - a.sent) * 1000 for a in load.acks]
     applied = readings[-1][1] if readings else 0
     return {
-        "not_visible_after_drain": sum(1 for lag in lags if lag == float("inf")),
+        "not_visible_after_drain": unseen,
         "drain_seconds": DRAIN_SECONDS,
         "positions_behind_after_drain": max(0, last - applied),
         "commands": len(load.acks),
@@ -383,19 +384,20 @@ async def _watch(places: Places, readings: list[tuple[float, int]], stop: asynci
         await read_model.close()
 
 
-def _lags(acks: list[Any], readings: list[tuple[float, int]]) -> list[float]:
-    """Per command, ms from its response to the first reading that covers its position."""
+def _lags(acks: list[Any], readings: list[tuple[float, int]]) -> tuple[list[float], int]:
+    """Per command, ms from its response to the first reading that covers its position; one
+    never covered counts until the last reading (a lower bound), and is counted apart."""
     positions = [checkpoint for _, checkpoint in readings]  # never goes down
-    lags = []
+    lags, unseen = [], 0
     for ack in acks:
         if not ack.position:
             continue
         n = bisect.bisect_left(positions, ack.position)
         if n == len(readings):
-            lags.append(float("inf"))
-            continue
+            unseen += 1
+            n = len(readings) - 1
         lags.append(max(0.0, readings[n][0] - ack.answered) * 1000)
-    return lags
+    return lags, unseen
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
