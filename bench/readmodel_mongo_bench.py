@@ -51,9 +51,8 @@ from ticketing_query.adapters.readmodel_mongo_documents import (
     ticket_document,
 )
 from ticketing_query.adapters.readmodel_mongo_writes import CHECKPOINT_ID
-from ticketing_query.application.projector import Projector
-from ticketing_query.domain.search import tokens
-from ticketing_query.domain.view import MessageView, TicketView, fold
+from ticketing_query.application.projector import Projector, fold_batch
+from ticketing_query.domain.view import MessageView, TicketView
 
 from bench import query_bench
 from bench.rebuild_bench import BODIES, _conversation
@@ -135,16 +134,8 @@ def fold_batches(
     batches = []
     for first in range(0, len(events), batch):
         chunk = events[first : first + batch]
-        changed: dict[Key, TicketView] = {}
-        messages: list[MessageView] = []
-        for event in chunk:
-            key = (event.brand_id, event.ticket_id)
-            result = fold(views.get(key), event, tokens)
-            if result.changed and result.view is not None:
-                views[key] = changed[key] = result.view
-            if result.message is not None:
-                messages.append(result.message)
-        batches.append((list(changed.values()), messages, chunk[-1].position))
+        changed, messages = fold_batch(views, chunk)
+        batches.append((changed, messages, chunk[-1].position))
     return batches
 
 

@@ -32,6 +32,7 @@ from ticketing_query.application.ports import (
     Scope,
     TicketFilter,
 )
+from ticketing_query.application.projector import fold_batch
 from ticketing_query.domain.counters import Counters, total
 from ticketing_query.domain.search import matches, tokens
 from ticketing_query.domain.view import (
@@ -242,17 +243,9 @@ async def project(read_model: ReadModel, events: Sequence[EventIn]) -> None:
     """Fold `events` (one batch) onto what `read_model` holds, and apply the result."""
     keys = list(dict.fromkeys((e.brand_id, e.ticket_id) for e in events))
     views = await read_model.load(keys)
-    changed: dict[tuple[str, str], TicketView] = {}
-    messages: list[MessageView] = []
-    for event in events:
-        key = (event.brand_id, event.ticket_id)
-        result = fold(views.get(key), event, tokens)
-        if result.changed and result.view is not None:
-            views[key] = changed[key] = result.view
-        if result.message is not None:
-            messages.append(result.message)
+    changed, messages = fold_batch(views, events)
     position = max((e.position for e in events), default=0)
-    await read_model.apply(ProjectionBatch(list(changed.values()), messages, position))
+    await read_model.apply(ProjectionBatch(changed, messages, position))
 
 
 # -- the reference the adapters are compared with ----------------------------------------------

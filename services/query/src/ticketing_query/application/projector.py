@@ -9,14 +9,33 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from ticketing_feed import EventFeed, FeedBatch
+from ticketing_feed import EventFeed, EventIn, FeedBatch
 
 from ticketing_query.domain.search import tokens
 from ticketing_query.domain.view import MessageView, TicketView, fold
 
 from .ports import ProjectionBatch, ReadModel
+
+
+def fold_batch(
+    views: dict[tuple[str, str], TicketView], events: Iterable[EventIn]
+) -> tuple[list[TicketView], list[MessageView]]:
+    """Fold `events` in order onto `views` (updated in place; absent = not opened yet): the
+    views they changed (the newest of each ticket) and the messages they added, as one
+    ProjectionBatch carries them. Pure: the projector, the read-model tests and the benches
+    fold a batch with it."""
+    changed: dict[tuple[str, str], TicketView] = {}
+    messages: list[MessageView] = []
+    for event in events:
+        key = (event.brand_id, event.ticket_id)
+        result = fold(views.get(key), event, tokens)
+        if result.changed and result.view is not None:
+            views[key] = changed[key] = result.view
+        if result.message is not None:
+            messages.append(result.message)
+    return list(changed.values()), messages
 
 
 class Projector:
@@ -65,20 +84,10 @@ class Projector:
         started = time.perf_counter()
         keys = list(dict.fromkeys((e.brand_id, e.ticket_id) for e in batch.events))
         views: dict[tuple[str, str], TicketView] = await self._read_model.load(keys) if keys else {}
-        changed: dict[tuple[str, str], TicketView] = {}
-        messages: list[MessageView] = []
-        for event in batch.events:
-            key = (event.brand_id, event.ticket_id)
-            result = fold(views.get(key), event, tokens)
-            if result.changed and result.view is not None:
-                views[key] = changed[key] = result.view
-            if result.message is not None:
-                messages.append(result.message)
+        changed, messages = fold_batch(views, batch.events)
         position = max(batch.reached, self._applied)
         if changed or messages or position > self._applied:
-            await self._read_model.apply(
-                ProjectionBatch(list(changed.values()), messages, position)
-            )
+            await self._read_model.apply(ProjectionBatch(changed, messages, position))
         async with self._changed:
             self._applied = position
             self._changed.notify_all()
