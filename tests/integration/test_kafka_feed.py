@@ -226,6 +226,85 @@ async def test_a_second_member_takes_over_a_partition_from_its_committed_offset(
 
 
 @pytest.mark.integration
+async def test_reached_stays_put_while_another_member_holds_a_partition(topics: Topics) -> None:
+    # A service keeps one checkpoint: a member with only some partitions (the others held by a
+    # crashed member until its session times out) must not let it pass events held elsewhere.
+    topic = await topics(2)
+    group = "ticketing-query-lingering"
+    feeds = {"first": topic.feed(group), "second": topic.feed(group)}
+    got: dict[str, list[FeedBatch]] = {"first": [], "second": []}
+
+    async def member(name: str) -> None:
+        async with aclosing(feeds[name].batches(after=0)) as stream:  # type: ignore[type-var]
+            async for batch in stream:
+                got[name].append(batch)
+
+    tasks = {name: asyncio.create_task(member(name)) for name in feeds}
+    try:
+        async with asyncio.timeout(LIMIT):
+            await wait_until(lambda: [len(f.assigned_partitions) for f in feeds.values()] == [1, 1])
+            await topic.publish(envelope(1, 1, ticket_id=TICKET), partition=0)
+            await topic.publish(envelope(2, 1, ticket_id=OTHER_TICKET), partition=1)
+            await topic.mark(2)
+            await wait_until(lambda: all(got.values()))
+            await asyncio.sleep(1)  # markers 2 read on both partitions by now
+            shared = [b.reached for batches in got.values() for b in batches]
+            while await topic.committed(group) != {0: 2, 1: 2}:  # noqa: ASYNC110 - a remote check
+                await asyncio.sleep(0.1)
+            tasks["second"].cancel()  # leaves the group: the first takes both partitions
+            await asyncio.gather(tasks["second"], return_exceptions=True)
+            await wait_until(lambda: got["first"][-1].reached == 2)
+    finally:
+        for task in tasks.values():
+            task.cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+
+    assert shared == [0, 0]  # each member saw marker 2 on its one partition: nothing moved
+    handed_out = [e.position for batches in got.values() for b in batches for e in b.events]
+    assert sorted(handed_out) == [1, 2]  # the take-over re-read the commit, handed out nothing
+    assert got["first"][-1].events == []
+
+
+@pytest.mark.integration
+async def test_a_restart_after_traffic_stopped_knows_every_partitions_position(
+    topics: Topics,
+) -> None:
+    # Everything is handled and committed, nothing new comes: the positions of the handled
+    # records must still be known, or a consumer whose checkpoint is behind never catches up.
+    topic = await topics(3)
+    await topic.publish(*(envelope(n, n, ticket_id=TICKET) for n in (1, 2, 3)), partition=0)
+    await topic.mark(3)
+    group = "ticketing-notifications-idle"
+    first: list[FeedBatch] = []
+
+    async def read(feed: KafkaFeed, after: int, into: list[FeedBatch]) -> None:
+        async with aclosing(feed.batches(after=after)) as stream:  # type: ignore[type-var]
+            async for batch in stream:
+                into.append(batch)
+
+    task = asyncio.create_task(read(topic.feed(group), 0, first))
+    try:
+        async with asyncio.timeout(LIMIT):
+            while await topic.committed(group) != {0: 4, 1: 1, 2: 1}:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert first[-1].reached == 3
+
+    again: list[FeedBatch] = []
+    task = asyncio.create_task(read(topic.feed(group), 1, again))  # a checkpoint behind
+    try:
+        async with asyncio.timeout(LIMIT):
+            await wait_until(lambda: bool(again))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert [(b.events, b.reached) for b in again] == [([], 3)]
+    assert await topic.committed(group) == {0: 4, 1: 1, 2: 1}  # never moved back
+
+
+@pytest.mark.integration
 async def test_a_batch_in_flight_on_a_revoked_partition_goes_to_its_next_owner(
     topics: Topics,
 ) -> None:

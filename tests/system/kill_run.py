@@ -4,7 +4,9 @@ are killed with SIGKILL at seeded random points and started again.
 Shared by tests/system/test_distributed_failures.py (1k commands) and bench/distributed_bench.py
 (5k). The points are command counts drawn from the seed (plus a few milliseconds, so a kill
 lands mid-batch as often as between two); each target has its own killer, so kills of
-different processes overlap as real crashes may.
+different processes overlap as real crashes may. At its first point each target goes through a
+crash loop: killed again as soon as its restart answers /readyz, while its consumer is still
+joining the group (the killed member then lingers in the group until its session expires).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ticketing.distributed import Supervisor
 from .distributed_load import Load, People, run_commands
 
 TARGETS = ("relay", "query", "notifications", "attachments")
+CRASH_LOOP = 2  # kills in a row at each target's first point
 
 
 @dataclass
@@ -60,13 +63,14 @@ async def kill_run(
 
     async def killer(target: str, points: list[int]) -> None:
         jitter = random.Random(f"{seed}/{target}")
-        for point in points:
+        for n, point in enumerate(points):
             await load.reached(point)
-            await asyncio.sleep(jitter.uniform(0, 0.05))
-            supervisor.kill(target)
-            restarting = time.monotonic()
-            await asyncio.to_thread(supervisor.restart, target, 120)
-            run.kills.append(Kill(target, point, time.monotonic() - restarting))
+            for _ in range(CRASH_LOOP if n == 0 else 1):
+                await asyncio.sleep(jitter.uniform(0, 0.05))
+                supervisor.kill(target)
+                at, restarting = load.done, time.monotonic()
+                await asyncio.to_thread(supervisor.restart, target, 120)
+                run.kills.append(Kill(target, at, time.monotonic() - restarting))
 
     plan = kill_plan(seed, commands, per_target)
     await asyncio.gather(

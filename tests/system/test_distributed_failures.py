@@ -39,13 +39,13 @@ from .distributed_checks import (
     read_model_checkpoint,
 )
 from .distributed_load import Load, People, people, run_commands, save_preferences
-from .kill_run import TARGETS, kill_run
+from .kill_run import CRASH_LOOP, TARGETS, kill_run
 from .private_engines import PrivateEngine, scratch_topology
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 COMMANDS = int(os.environ.get("TICKETING_FAILURE_COMMANDS", "1000"))
-SEED = int(os.environ.get("TICKETING_FAILURE_SEED", "20260523"))
+SEED = int(os.environ.get("TICKETING_FAILURE_SEED", "2"))  # caught the lost-event race 3 in 3 here
 RATE = float(os.environ.get("TICKETING_FAILURE_RATE", "50"))
 OUTAGE_SECONDS = 4.0
 
@@ -168,7 +168,7 @@ async def test_the_relay_and_each_consumer_killed_at_random_points_lose_and_doub
     )
     assert run.load.refused == [], f"seed {SEED}: {run.load.refused[:3]}"
     assert sorted({k.target for k in run.kills}) == sorted(TARGETS)
-    assert len(run.kills) == per_target * len(TARGETS)
+    assert len(run.kills) == (per_target + CRASH_LOOP - 1) * len(TARGETS)
 
     counted = await all_arrived(d.supervisor, d.places, d.cast, run.load)
     kills = ", ".join(f"{k.target}@{k.at_command}" for k in run.kills)

@@ -5,9 +5,16 @@ one partition, in order) and position markers that the relay sends to every part
 
 - `batches(after=…)` starts from the group's committed offsets (a new group from the earliest
   record) and drops events at or below `after`, which the consumer has already applied. Events
-  come in arrival order. `reached` is the minimum over this consumer's assigned partitions of the
-  highest position seen there (event or marker; a partition not seen yet counts as `after`), so
-  every event at or below it has been handed out; it never goes down within one iteration.
+  come in arrival order. `reached` is the minimum over the topic's partitions of the highest
+  position seen there (event or marker; a partition not seen yet counts as `after`), so every
+  event at or below it has been handed out; it never goes down within one iteration. A service
+  keeps one checkpoint for its one member, so `reached` stays at `after` while this member does
+  not own every partition: a crashed member lingers in the group until its session times out,
+  and a minimum over only our partitions would let the checkpoint pass events still held there,
+  which the next owner would then drop as applied (lost).
+- On assignment each partition is re-read from a few records before its committed offset, for
+  their positions only (they were handled: never handed out or parked again), so its last
+  position is known at once even when no new record comes (traffic stopped before a rebalance).
 - Commit after handling, never automatically: the offsets of a batch are committed when the
   consumer asks for the next batch (it has handled this one by then). Closing the iterator
   commits nothing the consumer was given last; the next `batches()` starts from the committed
@@ -250,6 +257,7 @@ class _Session:
         self.in_flight: dict[TopicPartition, int] = {}  # next offsets of the batch handed out
         self.handled: dict[TopicPartition, int] = {}  # next offsets handled, not committed yet
         self.dropped: set[TopicPartition] = set()  # revoked since the last fetch began
+        self.handled_below: dict[TopicPartition, int] = {}  # committed when it was assigned
 
     async def open(self) -> None:
         """Join the group and start the dead-letter producer, retrying until Kafka answers."""
@@ -303,6 +311,9 @@ class _Session:
         offsets: dict[TopicPartition, int] = {}
         for tp, records in fetched.items():
             for record in records:
+                if record.offset < self.handled_below.get(tp, 0):
+                    self._saw_handled(tp, record)
+                    continue
                 try:
                     parsed = _parse(record)
                 except (WireError, UnreadableEvent) as error:
@@ -319,9 +330,17 @@ class _Session:
             offsets.pop(tp, None)
         return events, offsets
 
+    def _saw_handled(self, tp: TopicPartition, record: ConsumerRecord) -> None:
+        """A record re-read below the committed offset: only its position counts."""
+        position = _position_of(record)
+        if position > self.last.get(tp, self.after):
+            self.last[tp] = position
+
     def reached(self) -> int:
+        """`after` unless this member owns every partition of the topic (module docstring)."""
         assigned = self.consumer.assignment()
-        if not assigned:
+        partitions = self.consumer.partitions_for_topic(self.feed.topic) or set()
+        if not assigned or {tp.partition for tp in assigned} != set(partitions):
             return self.after
         return min(self.last.get(tp, self.after) for tp in assigned)
 
@@ -352,14 +371,28 @@ class _Session:
         await self.commit(revoked)
         self.dropped |= revoked
         for tp in revoked:
+            self.handled_below.pop(tp, None)
             self.handled.pop(tp, None)
             self.in_flight.pop(tp, None)
             self.last.pop(tp, None)
         self.feed._assigned -= {tp.partition for tp in revoked}
 
-    def assigned(self, assigned: set[TopicPartition]) -> None:
+    async def assigned(self, assigned: set[TopicPartition]) -> None:
+        """Re-read a few handled records before each committed offset, for their positions."""
         self.feed._assigned = frozenset(tp.partition for tp in assigned)
         _log.info("kafka_partitions_assigned", partitions=sorted(self.feed._assigned))
+        if not assigned:
+            return
+        try:
+            starts = await self.consumer.beginning_offsets(list(assigned))
+            for tp in assigned:
+                committed = await self.consumer.committed(tp)
+                if committed is None or committed <= starts[tp]:
+                    continue  # nothing handled there yet: read from the committed offset
+                self.handled_below[tp] = committed
+                self.consumer.seek(tp, max(starts[tp], committed - _HEAD_TAIL))
+        except KafkaError as error:  # positions then come with the next records there
+            _log.warning("kafka_positions_not_reread", error=repr(error))
 
     async def _park(self, record: ConsumerRecord, reason: str) -> None:
         """Send a poison record to the dead-letter topic (retrying while Kafka is away)."""
@@ -406,7 +439,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._session.revoked(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        self._session.assigned(assigned)
+        await self._session.assigned(assigned)
 
 
 def _backoff(initial: float, ceiling: float) -> Iterable[float]:
