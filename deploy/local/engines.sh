@@ -201,7 +201,7 @@ ferretdb_bin() { echo "$CACHE/ferretdb-launcher"; }
 ferretdb_prepare() {
     local bin stamp want
     bin=$(ferretdb_bin)
-    want=$(cat "$HERE/ferretdb/go.mod" "$HERE/ferretdb/go.sum" "$HERE/ferretdb/main.go" | sha256sum | cut -d' ' -f1)
+    want=$(cat "$HERE/ferretdb/go.mod" "$HERE/ferretdb/go.sum" "$HERE"/ferretdb/*.go | sha256sum | cut -d' ' -f1)
     stamp=$bin.stamp
     if [[ -x $bin && -f $stamp && $(<"$stamp") == "$want" ]]; then
         return 0

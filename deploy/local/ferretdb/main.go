@@ -2,6 +2,7 @@
 //
 // The upstream `cmd/ferretdb` binary panics when built with `go install` (its generated version
 // file is absent from the module zip), so deploy/local/engines.sh builds this launcher instead.
+// It also gives every collection an index FerretDB's `_id` lookups can use (idindex.go).
 //
 // Usage: ferretdb-launcher -listen 127.0.0.1:27018 -sqlite-dir /abs/path/to/data
 package main
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -66,6 +68,7 @@ func main() {
 	defer stop()
 
 	logger.Info("ferretdb-launcher starting", "listen", *listen, "sqlite", sqliteURL)
+	go sweepIDIndexes(ctx, abs, 250*time.Millisecond, logger) // see idindex.go
 
 	if err = f.Run(ctx); err != nil {
 		logger.Error("FerretDB stopped with an error", "error", err)

@@ -133,7 +133,10 @@ class MongoReadModel:
         ids = [document_id(*key) for key in dict.fromkeys(keys)]
         if self._applied_since_reset is not None:
             ids = [i for i in ids if i in self._applied_since_reset]
-        documents = await find_by_ids(tickets, ids, VIEW_PROJECTION) if ids else {}
+        if not ids:
+            return {}
+        one_query = bool(self._guard_in_filter)  # MongoDB; FerretDB: by lone `_id`s
+        documents = await find_by_ids(tickets, ids, VIEW_PROJECTION, in_one_query=one_query)
         views = (ticket_view(document) for document in documents.values())
         return {(view.brand_id, view.ticket_id): view for view in views}
 
