@@ -243,9 +243,10 @@ async def project(read_model: ReadModel, events: Sequence[EventIn]) -> None:
     """Fold `events` (one batch) onto what `read_model` holds, and apply the result."""
     keys = list(dict.fromkeys((e.brand_id, e.ticket_id) for e in events))
     views = await read_model.load(keys)
+    stored = {key: view.version for key, view in views.items()}  # as the projector passes them
     changed, messages = fold_batch(views, events)
     position = max((e.position for e in events), default=0)
-    await read_model.apply(ProjectionBatch(changed, messages, position))
+    await read_model.apply(ProjectionBatch(changed, messages, position, stored))
 
 
 # -- the reference the adapters are compared with ----------------------------------------------

@@ -52,6 +52,27 @@ def clock() -> Clock:
 # -- writes: version guard, messages once, checkpoint ------------------------------------------
 
 
+async def test_stored_versions_the_batch_carries_spare_reads_but_never_lose_a_view(
+    read_model: ReadModel, clock: Clock
+) -> None:
+    story = Story(clock)
+    story.opened()
+    story.agent_reply("پاسخ اول")
+    story.customer_reply("ممنون، ولی هنوز درست نشده")
+    key = (story.brand_id, story.ticket_id)
+    first = folded(story.events[:1])[0][key]
+    second = folded(story.events[:2])[0][key]
+    latest = folded(story.events)[0][key]
+    await read_model.apply(ProjectionBatch([first], [], 1))
+    await read_model.apply(ProjectionBatch([second], [], 2, {key: first.version}))
+    assert await read_model.get("acme", story.ticket_id) == second
+    # Carried as stored, yet not there (the read model was reset after it was read): stored.
+    await read_model.reset()
+    await read_model.apply(ProjectionBatch([latest], [], 3, {key: second.version}))
+    assert await read_model.get("acme", story.ticket_id) == latest
+    assert (await read_model.counters(AGENT)).total == 1
+
+
 async def test_a_view_is_stored_only_when_its_version_is_above_the_stored_one(
     read_model: ReadModel, clock: Clock
 ) -> None:

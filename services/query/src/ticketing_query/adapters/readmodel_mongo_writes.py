@@ -9,7 +9,9 @@ written last:
    good (found by the test that stops FerretDB mid-projection).
 2. Views. Each ticket's newest view in the batch is first inserted as a new document: a ticket
    seen for the first time (every ticket of a rebuild) costs one insert and no read. One whose
-   `_id` is taken replaces the stored view only if that one's version is lower:
+   `_id` is taken replaces the stored view only if that one's version is lower. A ticket whose
+   stored version the batch carries (`stored_versions`: the projector read it to fold the
+   batch) is not inserted first, and on FerretDB not read again either:
    - on MongoDB, by an update whose filter is `{_id, version: {$lt: new version}}`: atomic
      within the document, however many projectors race;
    - on FerretDB (`guard_in_filter=False`), by comparing with the stored versions read just
@@ -39,7 +41,7 @@ from pymongo.errors import BulkWriteError
 from ticketing_query.application.ports import ProjectionBatch
 from ticketing_query.domain.view import MessageView, TicketView
 
-from .readmodel_mongo_documents import Document, message_document, ticket_document
+from .readmodel_mongo_documents import Document, document_id, message_document, ticket_document
 
 Collection = AsyncCollection[Document]
 
@@ -72,7 +74,8 @@ async def apply_batch(
     if batch.messages:
         await insert_messages(messages, batch.messages)
     if batch.views:
-        await write_views(tickets, newest_per_ticket(batch.views), guard_in_filter)
+        known = {document_id(*key): version for key, version in batch.stored_versions.items()}
+        await write_views(tickets, newest_per_ticket(batch.views), guard_in_filter, known)
     await checkpoints.update_one(
         {"_id": CHECKPOINT_ID}, {"$max": {"position": batch.position}}, upsert=True
     )
@@ -89,12 +92,32 @@ def newest_per_ticket(views: Sequence[TicketView]) -> list[TicketView]:
 
 
 async def write_views(
-    tickets: Collection, views: Sequence[TicketView], guard_in_filter: bool
+    tickets: Collection,
+    views: Sequence[TicketView],
+    guard_in_filter: bool,
+    known: Mapping[str, int] | None = None,
 ) -> None:
-    taken = await insert_new(tickets, [ticket_document(view) for view in views])
+    """`known`: stored versions by `_id` the projector read just before (ProjectionBatch's
+    `stored_versions`); those tickets are updated at once, neither inserted nor read first."""
+    known = known or {}
+    documents = [ticket_document(view) for view in views]
+    taken = [d for d in documents if d["_id"] in known]
+    unknown = [d for d in documents if d["_id"] not in known]
+    if unknown:
+        taken += await insert_new(tickets, unknown)
     if not taken:
         return
     ids = [document["_id"] for document in taken]
+    if not guard_in_filter and not unknown:  # FerretDB, and every stored version is known
+        newer = [d for d in taken if known[d["_id"]] < d["version"]]
+        if not newer:
+            return
+        updates = [UpdateOne({"_id": d["_id"]}, _set(d)) for d in newer]
+        if await bulk_update(tickets, updates) == len(newer):
+            return
+        # Gone since it was read (a reset meanwhile): the way without `known` finds out.
+        await write_views(tickets, views, guard_in_filter)
+        return
     if guard_in_filter:
         matched = await bulk_update(
             tickets,
@@ -114,8 +137,10 @@ async def write_views(
         ]
         if newer:
             await bulk_update(tickets, [UpdateOne({"_id": d["_id"]}, _set(d)) for d in newer])
-    if len(stored) < len(ids):
-        missing = sorted(set(ids) - set(stored))
+    missing = sorted(set(ids) - set(stored))
+    if any(i in known for i in missing):  # gone since it was read: the way without `known`
+        await write_views(tickets, views, guard_in_filter)
+    elif missing:
         raise TicketNotStored(f"{missing} were neither inserted nor found")
 
 

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -55,6 +55,10 @@ class ProjectionBatch:
     views: Sequence[TicketView]
     messages: Sequence[MessageView]
     position: int
+    #: The versions the read model held for some of the batch's tickets when the batch was folded
+    #: (`load`, by the projector that is their one writer): an adapter may take them instead of
+    #: reading those tickets again. A ticket not here may or may not be stored.
+    stored_versions: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
 
 class ReadModel(Protocol):

@@ -84,10 +84,11 @@ class Projector:
         started = time.perf_counter()
         keys = list(dict.fromkeys((e.brand_id, e.ticket_id) for e in batch.events))
         views: dict[tuple[str, str], TicketView] = await self._read_model.load(keys) if keys else {}
+        stored = {key: view.version for key, view in views.items()}
         changed, messages = fold_batch(views, batch.events)
         position = max(batch.reached, self._applied)
         if changed or messages or position > self._applied:
-            await self._read_model.apply(ProjectionBatch(changed, messages, position))
+            await self._read_model.apply(ProjectionBatch(changed, messages, position, stored))
         async with self._changed:
             self._applied = position
             self._changed.notify_all()
