@@ -37,6 +37,7 @@ BENCHES = {
     "attachments": "bench.attachments_bench",
     "notifications": "bench.notifications_bench",
     "relay": "bench.relay_bench",
+    "distributed": "bench.distributed_bench",
 }
 
 
@@ -162,6 +163,17 @@ ROWS: dict[str, list[Row]] = {
         Row("raw aiokafka send_batch()", ("raw_producer_batches", "events_per_s"), "events/s"),
         Row("relay / raw send()", ("relay_vs_raw",), "x", (">=", 0.5)),
         Row("relay / raw send_batch()", ("relay_vs_raw_batches",), "x"),
+    ],
+    "distributed": [
+        Row("projector Kafka -> FerretDB", ("projector", "ours", "events_per_s"), "events/s"),
+        Row("raw bulk writes, same documents", ("projector", "raw", "events_per_s"), "events/s"),
+        Row("projector / raw", ("projector", "ours_vs_raw"), "x", (">=", 0.5)),
+        Row("commands/s reached (asked: 200)", ("lag", "commands_per_s"), "commands/s"),
+        Row("end-to-end lag p50", ("lag", "lag_ms", "p50"), "ms"),
+        Row("end-to-end lag p99", ("lag", "lag_ms", "p99"), "ms", ("<=", 250)),
+        Row("commands never visible", ("lag", "not_visible_after_drain"), "commands", ("==", 0)),
+        Row("kill -9 run: kills", ("kill", "kills"), "kills"),
+        Row("kill -9 run: checks failed", ("kill", "failures"), "runs", ("==", 0)),
     ],
 }
 
