@@ -103,7 +103,6 @@ class Topology:
             case "relay":
                 own = {
                     "TICKETING_EVENT_STORE_URL": events,
-                    "TICKETING_RELAY_MARKER_INTERVAL_MS": "200",  # X-Min-Position moves soon
                     **kafka,
                 }
             case "query":

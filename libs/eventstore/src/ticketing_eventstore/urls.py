@@ -12,11 +12,14 @@ KURRENTDB_SCHEMES = frozenset(
 )
 
 
-def open_event_store(url: str, *, synchronous: str = "FULL") -> EventStore:
+def open_event_store(
+    url: str, *, synchronous: str = "FULL", poll_interval: float = 0.25
+) -> EventStore:
     """The event store `url` names; no IO happens here (each adapter opens on first use).
 
     - `sqlite:///path.db`: the embedded SQLite file (`sqlite:////abs/path.db` for an absolute
-      path), with the SQLite `synchronous` setting;
+      path), with the SQLite `synchronous` setting; a subscription notices another process's
+      appends within `poll_interval` seconds (this process's at once);
     - `memory://`: in memory, for tests and throwaway demos;
     - `kurrentdb://host:2113?tls=false` (also `esdb://`, `kdb://`, and `+discover` forms): a
       KurrentDB / EventStoreDB server or cluster, the URL passed to its client as it is.
@@ -35,7 +38,7 @@ def open_event_store(url: str, *, synchronous: str = "FULL") -> EventStore:
             raise ValueError(
                 "an SQLite event store URL is sqlite:///path (three slashes and a path)"
             )
-        return SqliteEventStore(rest[1:], synchronous=synchronous)
+        return SqliteEventStore(rest[1:], synchronous=synchronous, poll_interval=poll_interval)
     if scheme == "memory":
         if rest:
             raise ValueError("an in-memory event store URL is just memory://")

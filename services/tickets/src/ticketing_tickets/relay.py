@@ -44,7 +44,11 @@ class RelaySettings(KafkaSettings):
     #: `sqlite:///path.db`, `kurrentdb://host:2113?tls=false`, `memory://`; empty =
     #: `<data_dir>/events.db`.
     event_store_url: str = ""
-    relay_marker_interval_ms: int = Field(default=200, ge=10, le=600_000)
+    #: Markers move consumers' positions: X-Min-Position waits for one (6 records per period).
+    relay_marker_interval_ms: int = Field(default=50, ge=10, le=600_000)
+    #: How often the relay looks for events the tickets service appended to an SQLite store (a
+    #: read of the newest rows: next to nothing; KurrentDB pushes them instead).
+    relay_store_poll_ms: int = Field(default=20, ge=1, le=60_000)
     relay_batch_size: int = Field(default=1000, ge=1, le=100_000)
     relay_compression: Literal["", "gzip", "snappy", "lz4", "zstd"] = ""
     host: str = "127.0.0.1"
@@ -103,7 +107,9 @@ def build_relay_process(
     """The relay wired to Kafka, a checkpoint file in the data dir and the configured store."""
     if not settings.kafka_bootstrap:
         raise ValueError("the relay needs TICKETING_KAFKA_BOOTSTRAP (host:port of Kafka)")
-    store = store or open_event_store(settings.resolved_event_store_url())
+    store = store or open_event_store(
+        settings.resolved_event_store_url(), poll_interval=settings.relay_store_poll_ms / 1000
+    )
     publisher = KafkaEventPublisher(
         bootstrap=settings.kafka_bootstrap,
         topic=TopicSpec(
