@@ -7,7 +7,10 @@ package main
 // tickets, and a read model that slows down as it grows. The sweeper below adds an index on the
 // pushdown's own expression to every collection table, shortly after FerretDB creates it. Nothing
 // else changes: FerretDB does not list it (its index catalogue is its own metadata), and dropping
-// the collection drops the table with it.
+// the collection drops the table with it. One caveat, for a local stand-in engine: if a database
+// is dropped during the few milliseconds the sweeper has it open, SQLite may leave a fresh `-wal`
+// file behind, which a database later created under the same name would find. Our tests and
+// benches never reuse a database name, and a deployment never drops its database.
 
 import (
 	"context"
