@@ -8,7 +8,6 @@ standalone, it opens the event store itself.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -70,9 +69,7 @@ class AttachmentsService:
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*tasks, return_exceptions=True)  # our own cancellation goes on
 
     async def close(self) -> None:
         await self.stop()

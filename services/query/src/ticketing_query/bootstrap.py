@@ -7,7 +7,6 @@ event store object directly (commits wake it at once); standalone, it opens the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,8 +63,7 @@ class QueryService:
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.gather(task, return_exceptions=True)  # our own cancellation goes on
 
     async def close(self) -> None:
         await self.stop()

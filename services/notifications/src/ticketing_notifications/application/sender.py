@@ -9,7 +9,6 @@ and confirming: the message may or may not have gone out) is never sent again; a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -126,5 +125,7 @@ class Sender:
         finally:
             for task in (sleeping, woken):
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            # Not `suppress(CancelledError)` around each await: a stop of this very task arriving
+            # while it waits here would be swallowed too, and the sender would run on forever
+            # (a shutdown that hung). gather passes a cancellation of its caller on.
+            await asyncio.gather(sleeping, woken, return_exceptions=True)

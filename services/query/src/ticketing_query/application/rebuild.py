@@ -57,8 +57,12 @@ async def _prefetched(
         try:
             async for batch in batches:
                 await queue.put(batch)
-        finally:
-            await queue.put(None)
+        except asyncio.CancelledError:
+            raise  # the reader has gone: no end mark (a put into a full queue would never end)
+        except BaseException:
+            await queue.put(None)  # the reader sees the end, then the error
+            raise
+        await queue.put(None)
 
     async def drain() -> AsyncIterator[FeedBatch]:
         while (batch := await queue.get()) is not None:
@@ -71,8 +75,7 @@ async def _prefetched(
         yield drain()
     finally:
         filler.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await filler
+        await asyncio.gather(filler, return_exceptions=True)  # our own cancellation goes on
         close = getattr(batches, "aclose", None)
         if close is not None:
             await close()
