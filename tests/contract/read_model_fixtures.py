@@ -34,13 +34,12 @@ from ticketing_query.application.ports import (
 )
 from ticketing_query.application.projector import fold_batch
 from ticketing_query.domain.counters import Counters, total
-from ticketing_query.domain.search import matches, tokens
+from ticketing_query.domain.search import matches
 from ticketing_query.domain.view import (
     AGENT_SIDE,
     CUSTOMER_SIDE,
     MessageView,
     TicketView,
-    fold,
 )
 
 from tests import engines
@@ -228,14 +227,7 @@ def folded(
 ) -> tuple[dict[tuple[str, str], TicketView], list[MessageView]]:
     """Every ticket's view and every message, folded from scratch in event order."""
     views: dict[tuple[str, str], TicketView] = {}
-    messages: list[MessageView] = []
-    for event in sorted(events, key=lambda e: e.position):
-        key = (event.brand_id, event.ticket_id)
-        result = fold(views.get(key), event, tokens)
-        if result.changed and result.view is not None:
-            views[key] = result.view
-        if result.message is not None:
-            messages.append(result.message)
+    _, messages = fold_batch(views, sorted(events, key=lambda e: e.position))
     return views, messages
 
 

@@ -311,8 +311,8 @@ class _Session:
         offsets: dict[TopicPartition, int] = {}
         for tp, records in fetched.items():
             for record in records:
-                if record.offset < self.handled_below.get(tp, 0):
-                    self._saw_handled(tp, record)
+                if record.offset < self.handled_below.get(tp, 0):  # handled: its position only
+                    self._moved(tp, _position_of(record))
                     continue
                 try:
                     parsed = _parse(record)
@@ -320,8 +320,7 @@ class _Session:
                     await self._park(record, str(error))
                 else:
                     position = parsed if isinstance(parsed, int) else parsed.position
-                    if position > self.last.get(tp, self.after):
-                        self.last[tp] = position
+                    self._moved(tp, position)
                     self.feed._saw(position)
                     if not isinstance(parsed, int) and parsed.position > self.after:
                         events.append(parsed)
@@ -330,9 +329,8 @@ class _Session:
             offsets.pop(tp, None)
         return events, offsets
 
-    def _saw_handled(self, tp: TopicPartition, record: ConsumerRecord) -> None:
-        """A record re-read below the committed offset: only its position counts."""
-        position = _position_of(record)
+    def _moved(self, tp: TopicPartition, position: int) -> None:
+        """A record of `tp` stands for `position`: the highest seen there so far, maybe."""
         if position > self.last.get(tp, self.after):
             self.last[tp] = position
 

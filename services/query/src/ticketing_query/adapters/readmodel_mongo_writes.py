@@ -108,16 +108,7 @@ async def write_views(
     if not taken:
         return
     ids = [document["_id"] for document in taken]
-    if not guard_in_filter and not unknown:  # FerretDB, and every stored version is known
-        newer = [d for d in taken if known[d["_id"]] < d["version"]]
-        if not newer:
-            return
-        updates = [UpdateOne({"_id": d["_id"]}, _set(d)) for d in newer]
-        if await bulk_update(tickets, updates) == len(newer):
-            return
-        # Gone since it was read (a reset meanwhile): the way without `known` finds out.
-        await write_views(tickets, views, guard_in_filter)
-        return
+    lost = False  # an update by `_id` found fewer documents than it was given
     if guard_in_filter:
         matched = await bulk_update(
             tickets,
@@ -130,15 +121,19 @@ async def write_views(
             return
         # Usually a redelivery (the stored view is as new); make sure each one is there.
         stored = await find_by_ids(tickets, ids, {"version": True})
-    else:
-        stored = await find_by_ids(tickets, ids, {"version": True}, in_one_query=False)
+    else:  # the versions the projector read stand; only the others are read
+        stored = {i: {"version": known[i]} for i in ids if i in known}
+        unread = [i for i in ids if i not in known]
+        if unread:
+            stored |= await find_by_ids(tickets, unread, {"version": True}, in_one_query=False)
         newer = [
             d for d in taken if d["_id"] in stored and stored[d["_id"]]["version"] < d["version"]
         ]
-        if newer:
-            await bulk_update(tickets, [UpdateOne({"_id": d["_id"]}, _set(d)) for d in newer])
+        updates = [UpdateOne({"_id": d["_id"]}, _set(d)) for d in newer]
+        lost = bool(updates) and await bulk_update(tickets, updates) < len(updates)
     missing = sorted(set(ids) - set(stored))
-    if any(i in known for i in missing):  # gone since it was read: the way without `known`
+    if known and (lost or not known.keys().isdisjoint(missing)):
+        # A ticket read before is gone (a reset meanwhile): the way without `known` finds out.
         await write_views(tickets, views, guard_in_filter)
     elif missing:
         raise TicketNotStored(f"{missing} were neither inserted nor found")
