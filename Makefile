@@ -51,8 +51,10 @@ fmt: $(STAMP)
 schemas: $(STAMP)
 	$(PY) -m ticketing_contracts.generate
 
+# Starts the engines the relay and distributed benches need when they are not up, and stops only
+# what it started. `make bench BENCH=http` runs one benchmark.
 bench: $(STAMP)
-	$(PY) -m bench.run
+	bash deploy/local/with-engines.sh $(PY) -m bench.run $(BENCH)
 
 clean:
 	rm -rf $(VENV) $(TOOLS)
