@@ -34,6 +34,9 @@ def build_app(
         title=title,
         version=version,
         lifespan=lifespan,
+        # `/v1/tickets/` is a 404 problem, not a redirect built from the client's Host header
+        # (Starlette's redirect_slashes sends `Host: evil.example` callers to evil.example).
+        redirect_slashes=False,
         # Metrics go to Prometheus (/metrics); FastAPI's OpenTelemetry hooks cost every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
