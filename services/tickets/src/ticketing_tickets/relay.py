@@ -147,7 +147,8 @@ def create_ops_app(process: RelayProcess, *, on_end: Callable[[bool], None]) -> 
         finally:
             await process.close()
 
-    app = FastAPI(title="Ticket relay", version="1", lifespan=lifespan)
+    # redirect_slashes: never a redirect built from the client's Host header.
+    app = FastAPI(title="Ticket relay", version="1", lifespan=lifespan, redirect_slashes=False)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
