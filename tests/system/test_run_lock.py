@@ -6,6 +6,7 @@ server killed -9 must not leave it behind."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,12 @@ def test_a_server_does_not_start_while_a_rebuild_holds_the_data_directory(
     assert refused.returncode == 2, refused.stderr
     assert "locked by a running `ticketing rebuild`" in refused.stderr
     assert "listening" not in refused.stdout
+
+
+def test_a_port_another_program_holds_is_a_one_line_error(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        refused = _cli(tmp_path, "run", "--port", str(port))
+    assert refused.returncode == 1, refused.stderr
+    assert refused.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    assert "Traceback" not in refused.stderr
