@@ -33,7 +33,7 @@ from ticketing_tickets.entrypoints.http import create_app as tickets_app
 from ticketing_tickets.settings import TicketsSettings
 from ticketing_web.internal_client import InternalClient
 
-from tests.system.servers import free_port
+from tests.ports import refusing_port
 from tests.unit.attachments.samples import pdf
 
 from .conftest import NEW_TICKET, Auth
@@ -85,7 +85,7 @@ async def attachments(tmp_path: Path) -> AsyncIterator[Attachments]:
 
 
 def unreachable_url() -> str:
-    return f"http://127.0.0.1:{free_port()}"  # nothing listens there any more
+    return f"http://127.0.0.1:{refusing_port()}"  # held, never listened on
 
 
 CUSTOMER = Actor(id="cust-1", role=Role.CUSTOMER)

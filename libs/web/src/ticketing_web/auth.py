@@ -156,6 +156,36 @@ def mint_token(
     customers: list[str] | None = None,
 ) -> str:
     """An HS256 token for development and tests (the `ticketing token` command)."""
+    claims = token_claims(
+        sub=sub,
+        role=role,
+        brand=brand,
+        ttl_seconds=ttl_seconds,
+        now=now,
+        name=name,
+        departments=departments,
+        customers=customers,
+    )
+    return sign_claims(claims, secret=secret)
+
+
+def sign_claims(claims: dict[str, Any], *, secret: str) -> str:
+    """`claims` as an HS256 token."""
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def token_claims(
+    *,
+    sub: str,
+    role: str,
+    brand: str,
+    ttl_seconds: int,
+    now: int,
+    name: str | None = None,
+    departments: list[str] | None = None,
+    customers: list[str] | None = None,
+) -> dict[str, Any]:
+    """The claims `mint_token` signs (unchecked: tests mint refused tokens on purpose)."""
     claims: dict[str, Any] = {
         "sub": sub,
         "role": role,
@@ -169,4 +199,20 @@ def mint_token(
         claims["departments"] = departments
     if customers is not None:
         claims["customers"] = customers
-    return jwt.encode(claims, secret, algorithm="HS256")
+    return claims
+
+
+def refused_claims(claims: dict[str, Any], *, now: int) -> list[str]:
+    """Why the services would refuse a token with `claims` (empty: they accept it), from the
+    same model they verify tokens with; for minting tools, which must not hand out a token
+    that only fails later."""
+    problems: list[str] = []
+    try:
+        Identity.model_validate(claims)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(map(str, error["loc"])) or "claims"
+            problems.append(f"{where}: {error['msg']}")
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
+        problems.append("exp: the token would be expired already")
+    return problems
