@@ -124,6 +124,7 @@ async def test_an_agent_reply_is_emailed_and_texted_once_though_delivered_twice(
     [mail] = inbox.messages
     assert mail["To"] == "sara.ahmadi@example.ir"
     assert "87831491" in str(mail["Subject"])
+    assert "درخواست پیش فاکتور" in str(mail["Subject"])  # the ticket's title
     html = mail.get_body(("html",))
     text = mail.get_body(("plain",))
     assert html is not None
@@ -137,6 +138,8 @@ async def test_an_agent_reply_is_emailed_and_texted_once_though_delivered_twice(
     [texted] = gateway.bodies
     assert texted["to"] == "+989121234567"
     assert "87831491" in texted["text"]
+    assert "درخواست پیش فاکتور" in texted["text"]
+    assert texted["text"].endswith(f"https://support.example.ir/panel/tickets/{'a' * 32}")
 
 
 async def test_a_failing_gateway_is_retried_then_dead_lettered(tmp_path: Path) -> None:
