@@ -142,7 +142,7 @@ class Topology:
                     **kafka,
                 }
             case "notifications":
-                own = {"TICKETING_TICKET_LINK_BASE_URL": self.gateway_url, **kafka}
+                own = {"TICKETING_PANEL_BASE_URL": self.gateway_url, **kafka}
             case "gateway":  # keeps no files
                 del common["TICKETING_DATA_DIR"]
                 own = {

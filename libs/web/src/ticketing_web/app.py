@@ -13,7 +13,7 @@ from .auth import TokenVerifier
 from .json_text import RefuseLoneSurrogates
 from .limits import BodySizeLimit
 from .observability import Metrics, RequestContext
-from .problems import install_problem_handlers, problem
+from .problems import PreferredLanguage, install_problem_handlers, problem
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
@@ -48,6 +48,7 @@ def build_app(
     app.add_middleware(RefuseLoneSurrogates, exempt=body_limit_exempt)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, exempt=body_limit_exempt)
     app.add_middleware(RequestContext, metrics=metrics)
+    app.add_middleware(PreferredLanguage)  # outermost: every problem sees the language
 
     @app.get("/healthz", tags=["ops"], include_in_schema=True)
     async def healthz() -> dict[str, str]:

@@ -14,6 +14,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from .text import is_unsafe_text
 
 BRAND_PATTERN = re.compile(r"[A-Za-z0-9_]{1,64}")  # always fullmatch: `$` takes "acme\n"
+NAME_MAX = 100
+# The bidi embeddings, overrides and isolates: a name is shown beside what its person wrote, and
+# these could reorder the text around it (controls and line breaks are refused by ClaimText).
+# ZWNJ (U+200C), which Persian names use, is not among them.
+_NAME_FORBIDDEN = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 Role = Literal["customer", "representative", "agent", "admin"]
 _CACHE_SIZE = 10_000
 
@@ -50,6 +55,25 @@ class Identity(BaseModel):
         if not BRAND_PATTERN.fullmatch(value):
             raise ValueError("brand must be 1-64 letters, digits or underscores")
         return value
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name_is_showable(cls, value: object) -> str | None:
+        """The optional `name`: a string, trimmed, at most 100 characters, no control or bidi
+        characters; blank counts as absent. Anything else makes the token unacceptable (401),
+        like every other bad claim: a name is recorded in the history, so it is never guessed."""
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError("name must be a string")
+        if is_unsafe_text(value, multiline=False):  # before trimming: "name\n" is refused too
+            raise ValueError("name must not contain control characters")
+        name = value.strip()
+        if len(name) > NAME_MAX:
+            raise ValueError(f"name must be at most {NAME_MAX} characters")
+        if _NAME_FORBIDDEN.search(name):
+            raise ValueError("name must not contain control or bidi characters")
+        return name or None
 
 
 class Unauthorized(HTTPException):

@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Callable
 
+from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_feed import EventFeed, EventIn, FeedBatch
 from ticketing_feed.applied import AppliedPosition
 
@@ -52,8 +53,10 @@ class Consumer:
         batch_size: int = 500,
         on_items: Callable[[], None] | None = None,
         on_jobs: Callable[[], None] | None = None,
+        catalogs: BrandCatalogs | None = None,
     ) -> None:
         self._feed = feed
+        self._catalogs = catalogs or BrandCatalogs()
         self._store = store
         self._batch_size = batch_size
         self._on_items = on_items
@@ -116,8 +119,8 @@ class Consumer:
             self._on_jobs()
         return added
 
-    @staticmethod
     def _notify(
+        self,
         event: EventIn,
         facts: TicketFacts,
         notice: Notice,
@@ -127,6 +130,13 @@ class Consumer:
     ) -> None:
         """The in-app item and the email/SMS jobs of one notice (no preferences: in-app only)."""
         eid = event_key(event)
+        catalog = self._catalogs.catalog_for(facts.brand_id)
+        text = in_app_text(
+            notice.kind,
+            code=facts.tracking_code,
+            title=facts.title,
+            department=catalog.department_label(facts.department),
+        )
         if wants is None or wants.in_app:
             items.append(
                 Item(
@@ -138,7 +148,7 @@ class Consumer:
                     ticket_id=facts.ticket_id,
                     tracking_code=facts.tracking_code,
                     kind=notice.kind,
-                    text=in_app_text(notice.kind, code=facts.tracking_code),
+                    text=text,
                     created_at=event.occurred_at,
                 )
             )
@@ -162,5 +172,6 @@ class Consumer:
                     kind=notice.kind,
                     occurred_at=event.occurred_at,
                     next_at=event.occurred_at,
+                    title=facts.title,
                 )
             )
