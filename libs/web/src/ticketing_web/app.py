@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .auth import TokenVerifier
@@ -29,10 +30,14 @@ def build_app(
     body_limit_exempt: Sequence[str] = (),
 ) -> FastAPI:
     """A FastAPI app with the cross-cutting pieces installed; routers are added by the caller."""
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI's and ReDoc's files served by the app itself: no CDN, so
+    # the pages work on a network without the internet.
+    app = FastAPIOffline(
         title=title,
         version=version,
         lifespan=lifespan,
+        # Swagger UI would otherwise send the document to its public validator for a badge.
+        swagger_ui_parameters={"validatorUrl": None},
         # Metrics go to Prometheus (/metrics); FastAPI's OpenTelemetry hooks cost every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )

@@ -19,6 +19,7 @@ from typing import Literal
 
 import structlog
 from fastapi import FastAPI, Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import Field
 from ticketing_eventstore import open_event_store
@@ -147,7 +148,7 @@ def create_ops_app(process: RelayProcess, *, on_end: Callable[[bool], None]) -> 
         finally:
             await process.close()
 
-    app = FastAPI(title="Ticket relay", version="1", lifespan=lifespan)
+    app = FastAPIOffline(title="Ticket relay", version="1", lifespan=lifespan)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
