@@ -22,11 +22,16 @@ class _Strict(BaseModel):
 
 
 class CheckAttachments(_Strict):
-    """May this caller put these attachments on a message?"""
+    """May this caller put these attachments on a message? Only those it may read, so the
+    caller's scope comes along: an agent's `departments` (null: every department; required,
+    so a client that forgets it is refused rather than read as "all") and a representative's
+    `customers`."""
 
     brand_id: str = Field(min_length=1, max_length=64)
     user_id: str = Field(min_length=1, max_length=200)
     role: str = Field(min_length=1, max_length=32)
+    departments: list[str] | None
+    customers: list[str] = []
     attachment_ids: list[str] = Field(max_length=MAX_IDS)
 
 
