@@ -9,11 +9,24 @@ from typing import Annotated, Any, Literal
 
 import jwt
 from fastapi import Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-BRAND_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+from .text import is_unsafe_text
+
+BRAND_PATTERN = re.compile(r"[A-Za-z0-9_]{1,64}")  # always fullmatch: `$` takes "acme\n"
 Role = Literal["customer", "representative", "agent", "admin"]
 _CACHE_SIZE = 10_000
+
+
+def _clean_claim(value: str) -> str:
+    """Ids and names from a token end up in events, logs and headers: no controls, no line
+    breaks, no lone surrogates (JSON can carry `\\ud800`; UTF-8 storage cannot)."""
+    if not value or is_unsafe_text(value, multiline=False):
+        raise ValueError("must be non-empty text without control characters")
+    return value
+
+
+ClaimText = Annotated[str, AfterValidator(_clean_claim)]
 
 
 class Identity(BaseModel):
@@ -21,20 +34,20 @@ class Identity(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    sub: str = Field(min_length=1, max_length=128)
+    sub: Annotated[ClaimText, Field(max_length=128)]
     role: Role
     brand: str
     exp: int
-    name: str | None = None
-    departments: tuple[str, ...] | None = None
-    customers: tuple[str, ...] = ()
+    name: ClaimText | None = None
+    departments: tuple[ClaimText, ...] | None = None
+    customers: tuple[ClaimText, ...] = ()
 
     @field_validator("brand")
     @classmethod
     def _brand_has_no_separator(cls, value: str) -> str:
         # Brands name stream prefixes (ticket-{brand}-...): '-' would let one brand's prefix
         # match another's streams.
-        if not BRAND_PATTERN.match(value):
+        if not BRAND_PATTERN.fullmatch(value):
             raise ValueError("brand must be 1-64 letters, digits or underscores")
         return value
 
