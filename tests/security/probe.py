@@ -52,7 +52,7 @@ def judge(
     request = response.request
     where = f"{request.method} {request.url.path}"
     status = response.status_code
-    if status >= 500:
+    if status >= 500 and status not in expect:  # a documented 503 (Retry-After) is an answer
         SERVER_ERRORS[category] += 1
         problems.append(f"{where}: server error {status}: {response.text[:300]}")
     if status not in expect:
