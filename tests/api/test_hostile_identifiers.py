@@ -35,7 +35,15 @@ def assert_problem(response: httpx.Response, status: int) -> None:
 
 @pytest.mark.parametrize(
     "claims",
-    [{"brand": "acme\n"}, {"brand": "acme\x00"}, {"sub": "cust-1\n"}, {"sub": "cust\x001"}],
+    [
+        {"brand": "acme\n"},
+        {"brand": "acme\x00"},
+        {"sub": "cust-1\n"},
+        {"sub": "cust\x001"},
+        {"sub": "cust-1\ud800"},  # a lone surrogate: JSON carries it, UTF-8 cannot
+        {"name": "مریم\udfff"},
+        {"customers": ["cust-1\ud800"], "role": "representative"},
+    ],
     ids=repr,
 )
 async def test_a_token_whose_ids_end_in_a_newline_or_hold_a_nul_is_refused(
@@ -59,5 +67,10 @@ async def test_ids_in_paths_and_headers_with_a_trailing_newline_are_refused(
         f"/v1/tickets/{ticket}{newline}/messages", json={"body": "سلام"}, headers=who
     )
     assert_problem(posted, 404)
+    for query in ("q=%ED%A0%80", "cursor=%ED%A0%80", "q=%00", "status=1%0A"):
+        listed = await world.client.get(f"/v1/tickets?{query}", headers=who)
+        assert listed.status_code in (200, 422), (query, listed.text)
+    by_code = await world.client.get("/v1/tickets/by-tracking-code/%ED%A0%80", headers=who)
+    assert_problem(by_code, 404)
     marked = await world.client.post(f"/v1/notifications/{'a' * 32}{newline}/read", headers=who)
     assert_problem(marked, 404)

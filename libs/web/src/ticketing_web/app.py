@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .auth import TokenVerifier
+from .json_text import RefuseLoneSurrogates
 from .limits import BodySizeLimit
 from .observability import Metrics, RequestContext
 from .problems import install_problem_handlers, problem
@@ -45,6 +46,8 @@ def build_app(
     app.state.token_verifier = token_verifier
     app.state.metrics = metrics
     install_problem_handlers(app)
+    # Innermost first: the surrogate check reads a body the size limit has already bounded.
+    app.add_middleware(RefuseLoneSurrogates, exempt=body_limit_exempt)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, exempt=body_limit_exempt)
     app.add_middleware(RequestContext, metrics=metrics)
 

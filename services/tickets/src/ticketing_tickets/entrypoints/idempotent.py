@@ -36,11 +36,16 @@ def is_idempotency_key(key: str) -> bool:
 
 
 def idempotency_scope(request: Request, identity: Identity) -> str | None:
-    """The key as API.md scopes it (user, method, path), or None when the header is absent."""
+    """The key as API.md scopes it (brand, user, method, path), or None when the header is
+    absent. A JSON array of the parts: a part holding `|` (or any separator) cannot shift into
+    its neighbour, as it could when they were joined with `|` and a `sub` such as
+    `alice|POST|/v1/tickets` met another user's key. Readable in the store; records written
+    in the old joined form never start with `[`, so they simply stop matching."""
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
         return None
-    return "|".join((identity.brand, identity.sub, request.method, request.url.path, key))
+    parts = [identity.brand, identity.sub, request.method, request.url.path, key]
+    return json.dumps(parts, ensure_ascii=True, separators=(",", ":"))
 
 
 def derived_id(scope: str | None) -> str | None:
