@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+MALFORMED_JSON = "The request body is not valid JSON (UTF-8)."
 _log = structlog.get_logger("ticketing.problems")
 
 
@@ -58,7 +59,7 @@ def _field_of(loc: Sequence[Any]) -> str:
 def validation_problem(exc: RequestValidationError) -> ProblemResponse:
     raw = exc.errors()
     if any(e.get("type") == "json_invalid" for e in raw):
-        return problem(400, "The request body is not valid JSON (UTF-8).", title="Malformed JSON")
+        return problem(400, MALFORMED_JSON, title="Malformed JSON")
     errors = [{"field": _field_of(e.get("loc", ())), "message": str(e.get("msg", ""))} for e in raw]
     return problem(
         422,
