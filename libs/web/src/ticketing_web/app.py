@@ -14,7 +14,8 @@ from .auth import TokenVerifier
 from .json_text import RefuseLoneSurrogates
 from .limits import BodySizeLimit
 from .observability import Metrics, RequestContext
-from .problems import install_problem_handlers, problem
+from .openapi import install_openapi
+from .problems import install_problem_handlers, problem, problem_doc
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
@@ -46,6 +47,7 @@ def build_app(
     app.state.token_verifier = token_verifier
     app.state.metrics = metrics
     install_problem_handlers(app)
+    install_openapi(app)
     # Innermost first: the surrogate check reads a body the size limit has already bounded.
     app.add_middleware(RefuseLoneSurrogates, exempt=body_limit_exempt)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, exempt=body_limit_exempt)
@@ -56,14 +58,24 @@ def build_app(
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"], response_model=None)
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        response_model=None,
+        responses={503: problem_doc("a backing store is not ready; see Retry-After")},
+    )
     async def readyz() -> dict[str, str] | Response:
         """Readiness: the service's backing stores answer."""
         if await readiness():
             return {"status": "ready"}
         return problem(503, "A backing store is not ready.", headers={"Retry-After": "1"})
 
-    @app.get("/metrics", tags=["ops"], response_class=Response)
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}}},
+    )
     async def prometheus_metrics() -> Response:
         """Prometheus text exposition."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
