@@ -69,10 +69,14 @@ async def test_an_agent_may_not_name_an_attachment_of_a_ticket_outside_its_depar
                 "priority": "normal",
                 "body": "لطفاً بررسی کنید.",
                 "attachment_ids": [stolen],
+                "customer_id": "cust-1",  # an agent opens a ticket for Alice
             },
             headers=FINANCE_AGENT,
         )
-        assert opened.status_code in (403, 422), opened.text
+        assert opened.status_code == 422, opened.text
+        assert opened.json()["errors"] == [
+            {"field": "attachment_ids", "message": f"unknown attachment {stolen!r}"}
+        ]
     # Nothing leaked: Alice still cannot download either file.
     for stolen in (receipt, note_file):
         assert (
@@ -83,6 +87,13 @@ async def test_an_agent_may_not_name_an_attachment_of_a_ticket_outside_its_depar
         await post(world, TECHNICAL_AGENT, technical, attachment_ids=[receipt])
     ).status_code == 201
     assert (await post(world, admin(), finance, attachment_ids=[note_file])).status_code == 201
+    for_bob = {"title": "پیگیری", "department": "technical", "priority": "normal"}
+    reopened = await world.client.post(
+        "/v1/tickets",
+        json={**for_bob, "body": "ادامه", "customer_id": "cust-2", "attachment_ids": [receipt]},
+        headers=TECHNICAL_AGENT,
+    )
+    assert reopened.status_code == 201, reopened.text
 
 
 async def test_the_customer_side_may_name_visible_attachments_of_its_tickets_but_not_notes(

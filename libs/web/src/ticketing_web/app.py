@@ -40,6 +40,9 @@ def build_app(
         lifespan=lifespan,
         # Swagger UI would otherwise send the document to its public validator for a badge.
         swagger_ui_parameters={"validatorUrl": None},
+        # `/v1/tickets/` is a 404 problem, not a redirect built from the client's Host header
+        # (Starlette's redirect_slashes sends `Host: evil.example` callers to evil.example).
+        redirect_slashes=False,
         # Metrics go to Prometheus (/metrics); FastAPI's OpenTelemetry hooks cost every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )

@@ -148,7 +148,10 @@ def create_ops_app(process: RelayProcess, *, on_end: Callable[[bool], None]) -> 
         finally:
             await process.close()
 
-    app = FastAPIOffline(title="Ticket relay", version="1", lifespan=lifespan)
+    # redirect_slashes: never a redirect built from the client's Host header.
+    app = FastAPIOffline(
+        title="Ticket relay", version="1", lifespan=lifespan, redirect_slashes=False
+    )
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
