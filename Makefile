@@ -12,7 +12,7 @@ export TICKETING_DATA_DIR ?= ./var
 MEMBERS := contracts libs/eventstore libs/ticketfeed libs/web services/tickets services/query services/notifications services/attachments
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(MEMBERS)) constraints.txt
 
-.PHONY: env run test test-integration lint fmt bench schemas token clean engines-up engines-down \
+.PHONY: env run test test-integration fuzz lint fmt bench schemas token clean engines-up engines-down \
 	engines-status run-distributed up down
 
 env: $(STAMP)
@@ -38,6 +38,11 @@ test: $(STAMP)
 test-integration: $(STAMP) engines-up
 	TICKETING_REQUIRE_ENGINES=$${TICKETING_REQUIRE_ENGINES:-kafka,mongodb,s3} \
 		$(PY) -m pytest -m integration
+
+# The fuzz targets of our own parsers (tests/fuzz) for TICKETING_FUZZ_SECONDS in all (`make test`
+# runs the same targets for a few seconds).
+fuzz: $(STAMP)
+	TICKETING_FUZZ_SECONDS=$${TICKETING_FUZZ_SECONDS:-180} $(PY) -m pytest tests/fuzz -q -p no:cacheprovider -o timeout=0
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
