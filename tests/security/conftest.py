@@ -20,9 +20,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.security)
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
-    async with built_world(tmp_path_factory.mktemp("world")) as built:
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["memory", "sqlite"])
+async def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[World]:
+    """The world on in-memory stores, then on SQLite files (FTS5 search, on-disk blobs)."""
+    on_disk = request.param == "sqlite"
+    async with built_world(tmp_path_factory.mktemp("world"), on_disk=on_disk) as built:
         yield built
 
 

@@ -214,19 +214,29 @@ async def _populate(world: World) -> None:
 
 
 @asynccontextmanager
-async def built_world(tmp_path: Path) -> AsyncIterator[World]:
+async def built_world(tmp_path: Path, *, on_disk: bool = False) -> AsyncIterator[World]:
+    """Everything in memory, or everything on SQLite files and blobs in a directory (where
+    search is FTS5, with a query syntax of its own to attack)."""
+
+    def url(name: str) -> str:
+        return f"sqlite:///{tmp_path / name}" if on_disk else "memory://"
+
     app = create_embedded_app(
-        TicketsSettings(data_dir=tmp_path, event_store_url="memory://"),
-        QuerySettings(data_dir=tmp_path, read_model_url="memory://", min_position_wait_seconds=2),
+        TicketsSettings(data_dir=tmp_path, event_store_url=url("events.db")),
+        QuerySettings(
+            data_dir=tmp_path, read_model_url=url("query.db"), min_position_wait_seconds=2
+        ),
         AttachmentsSettings(
             data_dir=tmp_path,
-            attachments_catalog_url="memory://",
-            attachments_blob_dir="memory://",
+            attachments_catalog_url=url("attachments.db"),
+            attachments_blob_dir="" if on_disk else "memory://",
             attachments_max_bytes=MAX_UPLOAD_BYTES,
             min_position_wait_seconds=2,
         ),
         NotificationsSettings(
-            data_dir=tmp_path, notifications_store_url="memory://", min_position_wait_seconds=2
+            data_dir=tmp_path,
+            notifications_store_url=url("notifications.db"),
+            min_position_wait_seconds=2,
         ),
     )
     headers = {name: bearer(token(**claims)) for name, (claims, _) in CALLERS.items()}
