@@ -105,7 +105,7 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
             operation["responses"] = dict(sorted(responses.items()))
     _link_opened_ticket(document)
     _unreferenced_validation_schemas_removed(document)
-    return dict(sorted(document.items()))
+    return document
 
 
 def _link_opened_ticket(document: dict[str, Any]) -> None:
