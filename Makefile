@@ -14,7 +14,7 @@ export TICKETING_DATA_DIR ?= ./var
 MEMBERS := contracts libs/eventstore libs/ticketfeed libs/web services/tickets services/query services/notifications services/attachments
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(MEMBERS)) constraints.txt
 
-.PHONY: help env run test test-integration lint fmt bench schemas clean engines-up \
+.PHONY: help env run test test-integration fuzz lint fmt bench schemas clean engines-up \
 	engines-down engines-status run-distributed up down
 .DEFAULT_GOAL := help
 
@@ -44,6 +44,11 @@ test: $(STAMP) ## run the whole test suite
 test-integration: $(STAMP) engines-up ## start the engines if needed; run the suites marked integration
 	TICKETING_REQUIRE_ENGINES=$${TICKETING_REQUIRE_ENGINES:-kafka,mongodb,s3} \
 		$(PY) -m pytest -m integration
+
+# The fuzz targets of our own parsers (tests/fuzz) for TICKETING_FUZZ_SECONDS in all (`make test`
+# runs the same targets for a few seconds).
+fuzz: $(STAMP) ## run the fuzz targets of our own parsers for TICKETING_FUZZ_SECONDS (default 180)
+	TICKETING_FUZZ_SECONDS=$${TICKETING_FUZZ_SECONDS:-180} $(PY) -m pytest tests/fuzz -q -p no:cacheprovider -o timeout=0
 
 lint: $(STAMP) ## ruff, ruff format --check, mypy strict
 	$(VENV)/bin/ruff check .

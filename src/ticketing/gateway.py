@@ -15,12 +15,16 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 import httpx
 import structlog
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -36,6 +40,8 @@ from ticketing_web.problems import PreferredLanguage, install_problem_handlers, 
 
 from ticketing.gateway_openapi import merge_openapi
 from ticketing.gateway_routes import Routed, Upstream, WrongMethod, route
+
+DOCS_STATIC = "/static-offline-docs"
 
 DEFAULT_PORT = 8000
 #: Every method reaches the routing table, which answers 405 itself for a wrong one.
@@ -319,8 +325,27 @@ def create_gateway_app(
             openapi_cache["document"] = merged
         return JSONResponse(openapi_cache["document"])
 
+    install_offline_docs(app)
     app.add_route("/{path:path}", gateway.forward, methods=PROXIED_METHODS, include_in_schema=False)
     return app
+
+
+def install_offline_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) for the merged document, its files served from fastapi-offline's
+    package like every service's /docs: no CDN."""
+    static = Path(fastapi_offline.__file__).parent / "static"
+    app.mount(DOCS_STATIC, StaticFiles(directory=static), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Ticketing gateway - Swagger UI",
+            swagger_js_url=f"{DOCS_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_STATIC}/favicon.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
 
 
 def main() -> None:

@@ -7,13 +7,15 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .auth import TokenVerifier
 from .json_text import RefuseLoneSurrogates
 from .limits import BodySizeLimit
 from .observability import Metrics, RequestContext
-from .problems import PreferredLanguage, install_problem_handlers, problem
+from .openapi import install_openapi
+from .problems import PreferredLanguage, install_problem_handlers, problem, problem_doc
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
@@ -30,10 +32,14 @@ def build_app(
     body_limit_exempt: Sequence[str] = (),
 ) -> FastAPI:
     """A FastAPI app with the cross-cutting pieces installed; routers are added by the caller."""
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI's and ReDoc's files served by the app itself: no CDN, so
+    # the pages work on a network without the internet.
+    app = FastAPIOffline(
         title=title,
         version=version,
         lifespan=lifespan,
+        # Swagger UI would otherwise send the document to its public validator for a badge.
+        swagger_ui_parameters={"validatorUrl": None},
         # `/v1/tickets/` is a 404 problem, not a redirect built from the client's Host header
         # (Starlette's redirect_slashes sends `Host: evil.example` callers to evil.example).
         redirect_slashes=False,
@@ -44,6 +50,7 @@ def build_app(
     app.state.token_verifier = token_verifier
     app.state.metrics = metrics
     install_problem_handlers(app)
+    install_openapi(app)
     # Innermost first: the surrogate check reads a body the size limit has already bounded.
     app.add_middleware(RefuseLoneSurrogates, exempt=body_limit_exempt)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, exempt=body_limit_exempt)
@@ -55,14 +62,24 @@ def build_app(
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"], response_model=None)
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        response_model=None,
+        responses={503: problem_doc("a backing store is not ready; see Retry-After")},
+    )
     async def readyz() -> dict[str, str] | Response:
         """Readiness: the service's backing stores answer."""
         if await readiness():
             return {"status": "ready"}
         return problem(503, "A backing store is not ready.", headers={"Retry-After": "1"})
 
-    @app.get("/metrics", tags=["ops"], response_class=Response)
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}}},
+    )
     async def prometheus_metrics() -> Response:
         """Prometheus text exposition."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -9,7 +9,15 @@ from typing import Annotated, Any, Literal
 
 import jwt
 from fastapi import Depends, HTTPException, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
 
 from .text import is_unsafe_text
 
@@ -42,7 +50,7 @@ class Identity(BaseModel):
     sub: Annotated[ClaimText, Field(max_length=128)]
     role: Role
     brand: str
-    exp: int
+    exp: StrictInt  # PyJWT takes "9999999999" as a number; an issuer that sends text is broken
     name: ClaimText | None = None
     departments: tuple[ClaimText, ...] | None = None
     customers: tuple[ClaimText, ...] = ()
@@ -151,7 +159,11 @@ class TokenVerifier:
 
 
 def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
+    headers = request.headers.getlist("authorization")
+    if len(headers) > 1:
+        # Which one a proxy, a log or this app reads differs: refuse, never pick one.
+        raise Unauthorized("more than one Authorization header")
+    header = headers[0] if headers else ""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing bearer token")

@@ -16,11 +16,15 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .problems import MALFORMED_JSON as MALFORMED
 from .problems import problem
 from .text import has_lone_surrogate
 
 #: A JSON escape of a surrogate code point (paired ones included; decoding tells them apart).
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+#: A surrogate encoded as UTF-8 bytes (ED A0-BF xx): invalid UTF-8, but `json.loads` decodes
+#: bytes with "surrogatepass" and would hand the route a lone surrogate.
+_ENCODED_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
 _MAX_REPORTED = 20
 MESSAGE = "holds a lone surrogate (an unpaired \\ud800-\\udfff escape), which is not text"
 
@@ -79,6 +83,10 @@ class RefuseLoneSurrogates:
             if message["type"] != "http.request" or not message.get("more_body", False):
                 break
         raw = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+        if _ENCODED_SURROGATE.search(raw):
+            malformed = problem(400, MALFORMED, title="Malformed JSON")
+            await malformed(scope, receive, send)
+            return
         fields = _fields_of(raw) if _SURROGATE_ESCAPE.search(raw) else []
         if fields:
             errors = [{"field": field, "message": MESSAGE} for field in fields[:_MAX_REPORTED]]

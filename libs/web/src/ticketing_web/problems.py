@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import problems_fa
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+MALFORMED_JSON = "The request body is not valid JSON (UTF-8)."
 _log = structlog.get_logger("ticketing.problems")
 
 _persian: ContextVar[bool] = ContextVar("ticketing_problems_in_persian", default=False)
@@ -159,7 +160,7 @@ def _field_of(loc: Sequence[Any]) -> str:
 def validation_problem(exc: RequestValidationError) -> ProblemResponse:
     raw = exc.errors()
     if any(e.get("type") == "json_invalid" for e in raw):
-        return problem(400, "The request body is not valid JSON (UTF-8).", title="Malformed JSON")
+        return problem(400, MALFORMED_JSON, title="Malformed JSON")
     errors = [{"field": _field_of(e.get("loc", ())), "message": str(e.get("msg", ""))} for e in raw]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     if in_persian():

@@ -19,6 +19,7 @@ from typing import Literal
 
 import structlog
 from fastapi import FastAPI, Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import Field
 from ticketing_eventstore import open_event_store
@@ -149,7 +150,9 @@ def create_ops_app(process: RelayProcess, *, on_end: Callable[[bool], None]) -> 
             await process.close()
 
     # redirect_slashes: never a redirect built from the client's Host header.
-    app = FastAPI(title="Ticket relay", version="1", lifespan=lifespan, redirect_slashes=False)
+    app = FastAPIOffline(
+        title="Ticket relay", version="1", lifespan=lifespan, redirect_slashes=False
+    )
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

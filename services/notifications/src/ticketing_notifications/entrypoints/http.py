@@ -131,7 +131,11 @@ async def _stream_identity(
     return await verifier.verify(bearer_token(request))
 
 
-@router.get("/stream", response_class=StreamingResponse, responses=_AT_POSITION)
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, **_AT_POSITION},
+)
 async def notification_stream(
     request: Request,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,

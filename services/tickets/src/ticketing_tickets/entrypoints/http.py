@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from ticketing_contracts.stored import envelope_from_stored
 from ticketing_contracts.topics import brand_stream_prefix, is_ticket_id
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app, problem
+from ticketing_web.problems import problem_doc
 from ticketing_web.read_your_writes import min_position
 from ticketing_web.settings import verifier_from
 
@@ -259,7 +260,10 @@ async def departments(request: Request, identity: CurrentIdentity) -> CatalogRes
     "/events",
     tags=["history"],
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}}},
+    responses={
+        200: {"content": {"application/x-ndjson": {}}},
+        403: problem_doc("only the brand's admins may read its history"),
+    },
 )
 async def events(
     request: Request,
