@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export TICKETING_DATA_DIR ?= ./var
 
-MEMBERS := contracts libs/eventstore libs/ticketfeed libs/web services/tickets services/query services/notifications services/attachments
+MEMBERS := contracts libs/eventstore libs/ticketfeed libs/web services/tickets services/query services/notifications services/attachments services/panel
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(MEMBERS)) constraints.txt
 
 .PHONY: env run test test-integration lint fmt bench schemas token clean engines-up engines-down \
