@@ -231,12 +231,15 @@ class Gateway:
 
     async def openapi(self) -> dict[str, Any] | None:
         """The merged document, or None while an upstream cannot give its own."""
-        apis = [u for u in self._urls if u is not Upstream.PANEL]  # the panel serves pages
+        # the panel serves pages, not an API
+        apis: list[Upstream] = [u for u in self._urls if u is not Upstream.PANEL]
         try:
             answers = await asyncio.gather(
                 *(self._client.get(self._urls[u].join("/openapi.json")) for u in apis)
             )
-            documents = {u: a.raise_for_status().json() for u, a in zip(apis, answers, strict=True)}
+            documents: dict[Upstream, Any] = {
+                u: a.raise_for_status().json() for u, a in zip(apis, answers, strict=True)
+            }
         except (httpx.HTTPError, ValueError) as error:
             _log.warning("openapi_unavailable", error=f"{type(error).__name__}: {error}")
             return None
