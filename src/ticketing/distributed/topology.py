@@ -65,6 +65,7 @@ class Topology:
             Process("relay", "ticketing_tickets.relay", b + 5),
             Process("query", "ticketing_query", b + 2),
             Process("notifications", "ticketing_notifications", b + 4),
+            Process("panel", "ticketing_panel", b + 6),
             Process("gateway", "ticketing.gateway", b),
         ]
 
@@ -119,12 +120,15 @@ class Topology:
                 }
             case "notifications":
                 own = {"TICKETING_TICKET_LINK_BASE_URL": self.gateway_url, **kafka}
+            case "panel":  # keeps no files: sessions in memory, the API through the gateway
+                del common["TICKETING_DATA_DIR"]
+                own = {"TICKETING_PANEL_API_URL": self.gateway_url}
             case "gateway":  # keeps no files
                 del common["TICKETING_DATA_DIR"]
                 own = {
                     f"TICKETING_GATEWAY_{p.name.upper()}_URL": p.url
                     for p in self.processes
-                    if p.name in ("tickets", "query", "attachments", "notifications")
+                    if p.name in ("tickets", "query", "attachments", "notifications", "panel")
                 }
             case _:
                 raise ValueError(f"no process named {name!r}")

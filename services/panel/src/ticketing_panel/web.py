@@ -170,10 +170,7 @@ async def error_page(request: Request, status: int) -> HTMLResponse:
     html = panel.templates.get_template("error.html").render(
         {"me": None, "dev": panel.settings.dev, **context}
     )
-    response = HTMLResponse(html, status_code=status)
-    if status == 401:
-        response.delete_cookie(COOKIE, path=PREFIX)
-    return response
+    return HTMLResponse(html, status_code=status)
 
 
 async def api_error_page(request: Request, error: ApiError) -> HTMLResponse:
