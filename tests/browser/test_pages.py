@@ -50,7 +50,7 @@ def test_every_page_is_persian_right_to_left_and_fits_a_phone(
         customer.goto(path)
         html = customer.page.locator("html")
         assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("fa", "rtl"), path
-        shoot(customer.page, screenshots, f"customer-{name}")
+        shoot(customer.page, screenshots, f"page-{name}")
 
     # A tracking code typed in Persian digits with a hyphen finds the ticket.
     code = persian_digits(opened["tracking_code"])
