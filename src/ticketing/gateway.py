@@ -32,7 +32,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.requests import ClientDisconnect
 from ticketing_web.observability import CORRELATION_HEADER, Metrics, RequestContext
-from ticketing_web.problems import install_problem_handlers, problem
+from ticketing_web.problems import PreferredLanguage, install_problem_handlers, problem
 
 from ticketing.gateway_openapi import merge_openapi
 from ticketing.gateway_routes import Routed, Upstream, WrongMethod, route
@@ -286,6 +286,7 @@ def create_gateway_app(
     app.state.gateway = gateway
     install_problem_handlers(app)
     app.add_middleware(RequestContext, metrics=metrics)
+    app.add_middleware(PreferredLanguage)  # outermost: the gateway's own problems (502/503/504)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -138,10 +138,12 @@ async def test_the_detail_lists_messages_oldest_first_with_internal_notes_only_f
         "message_id",
         "author_id",
         "author_role",
+        "author_name",
         "body",
         "internal",
         "attachments",
         "created_at",
+        "created_at_jalali",
     }
     assert (first["author_id"], first["author_role"], first["attachments"]) == (
         "cust-1",

@@ -21,13 +21,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_eventstore import SqliteEventStore
 from ticketing_feed import StoreFeed
 from ticketing_query.adapters.readmodel_sqlite import SqliteReadModel
 from ticketing_query.application.ports import Cursor, ReadModel, Scope, TicketFilter
 from ticketing_query.application.rebuild import rebuild
 from ticketing_tickets.adapters.attachments_unavailable import NoAttachments
-from ticketing_tickets.adapters.catalog_config import ConfiguredCatalogs
 from ticketing_tickets.application.commands import (
     Caller,
     ChangeTicket,
@@ -88,7 +88,7 @@ async def _fill(path: Path, tickets: int, seed: int) -> None:
     store = await SqliteEventStore(path, synchronous="OFF").open()
     handlers = TicketHandlers(
         store=store,
-        catalogs=ConfiguredCatalogs(),
+        catalogs=BrandCatalogs(),
         attachments=NoAttachments(),
         clock=lambda: next(clock),
         new_id=lambda: uuid.uuid4().hex,

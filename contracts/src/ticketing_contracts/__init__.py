@@ -5,6 +5,13 @@ Depends on pydantic only; importing it does no IO. See contracts/README.md for t
 
 from __future__ import annotations
 
+from .catalog import (
+    DEFAULT_DEPARTMENTS,
+    DEFAULT_REQUEST_TYPES,
+    PRIORITY_LABELS,
+    BrandCatalog,
+    BrandCatalogs,
+)
 from .envelope import Actor, EventEnvelope, Role, parse_data
 from .errors import ContractError, MissingUpcaster, UnknownEventType, UnknownSchemaVersion
 from .events import (
@@ -16,12 +23,15 @@ from .events import (
     CustomerRead,
     EventData,
     MessagePosted,
+    MessagePostedV1,
     Priority,
     PriorityChanged,
     Side,
     TicketAssigned,
     TicketClosed,
+    TicketClosedV1,
     TicketOpened,
+    TicketOpenedV1,
     TicketReopened,
     TicketTransferred,
     model_for,
@@ -51,8 +61,11 @@ __all__ = [
     "ALL_EVENT_MODELS",
     "BRAND_ID_PATTERN",
     "CURRENT_VERSIONS",
+    "DEFAULT_DEPARTMENTS",
+    "DEFAULT_REQUEST_TYPES",
     "EVENT_MODELS",
     "PERSONAL_DATA",
+    "PRIORITY_LABELS",
     "TICKET_EVENTS_DLQ",
     "TICKET_EVENTS_TOPIC",
     "TICKET_ID_PATTERN",
@@ -60,11 +73,14 @@ __all__ = [
     "UPCASTERS",
     "Actor",
     "AgentViewed",
+    "BrandCatalog",
+    "BrandCatalogs",
     "ContractError",
     "CustomerRead",
     "EventData",
     "EventEnvelope",
     "MessagePosted",
+    "MessagePostedV1",
     "MissingUpcaster",
     "Priority",
     "PriorityChanged",
@@ -72,7 +88,9 @@ __all__ = [
     "Side",
     "TicketAssigned",
     "TicketClosed",
+    "TicketClosedV1",
     "TicketOpened",
+    "TicketOpenedV1",
     "TicketReopened",
     "TicketTransferred",
     "UnknownEventType",

@@ -35,6 +35,15 @@ MessageBody = Annotated[
     str,
     Field(min_length=1, max_length=20_000, json_schema_extra=_PERSONAL),
 ]
+PersonName = Annotated[
+    str | None,
+    Field(
+        max_length=100,
+        description="the person's name from their token's `name` claim; null when it had none "
+        "(and in events upcast from a version that did not record it)",
+        json_schema_extra=_PERSONAL,
+    ),
+]
 AttachmentIds = Annotated[
     list[Id],
     Field(max_length=10, description="Ids of stored attachments; never the bytes"),
@@ -65,8 +74,11 @@ class EventData(BaseModel):
         cls.wire_name = wire_name_for(cls.event_type, cls.schema_version)
 
 
-class TicketOpened(EventData):
+class TicketOpenedV1(EventData):
     """A ticket was opened, with its first message."""
+
+    # The published v1 schema keeps its title: renaming the class changes nothing on the wire.
+    model_config = ConfigDict(title="TicketOpened")
 
     event_type: ClassVar[str] = "TicketOpened"
 
@@ -83,8 +95,31 @@ class TicketOpened(EventData):
     opened_by_side: Side
 
 
-class MessagePosted(EventData):
+class TicketOpened(EventData):
+    """A ticket was opened, with its first message and the name of who opened it."""
+
+    event_type: ClassVar[str] = "TicketOpened"
+    schema_version: ClassVar[int] = 2
+
+    ticket_id: TicketId
+    tracking_code: Annotated[str, Field(pattern=TRACKING_CODE_PATTERN)]
+    customer_id: Id
+    title: Annotated[str, Field(min_length=1, max_length=200, json_schema_extra=_PERSONAL)]
+    department: Id
+    request_type: Id
+    priority: Priority
+    message_id: Id
+    body: MessageBody
+    attachment_ids: AttachmentIds
+    opened_by_side: Side
+    opened_by_name: PersonName
+
+
+class MessagePostedV1(EventData):
     """A message was added: a visible reply, or an agent's internal note."""
+
+    # The published v1 schema keeps its title: renaming the class changes nothing on the wire.
+    model_config = ConfigDict(title="MessagePosted")
 
     event_type: ClassVar[str] = "MessagePosted"
 
@@ -94,6 +129,21 @@ class MessagePosted(EventData):
     internal: StrictBool
     follow_up: StrictBool
     author_side: Side
+
+
+class MessagePosted(EventData):
+    """A message was added: a visible reply, or an agent's internal note, with its author's name."""
+
+    event_type: ClassVar[str] = "MessagePosted"
+    schema_version: ClassVar[int] = 2
+
+    message_id: Id
+    body: MessageBody
+    attachment_ids: AttachmentIds
+    internal: StrictBool
+    follow_up: StrictBool
+    author_side: Side
+    author_name: PersonName
 
 
 class AgentViewed(EventData):
@@ -108,12 +158,25 @@ class CustomerRead(EventData):
     event_type: ClassVar[str] = "CustomerRead"
 
 
-class TicketClosed(EventData):
+class TicketClosedV1(EventData):
     """The ticket was closed, optionally with a reason."""
+
+    # The published v1 schema keeps its title: renaming the class changes nothing on the wire.
+    model_config = ConfigDict(title="TicketClosed")
 
     event_type: ClassVar[str] = "TicketClosed"
 
     reason: Annotated[str | None, Field(max_length=1000, json_schema_extra=_PERSONAL)]
+
+
+class TicketClosed(EventData):
+    """The ticket was closed, optionally with a reason, and the name of who closed it."""
+
+    event_type: ClassVar[str] = "TicketClosed"
+    schema_version: ClassVar[int] = 2
+
+    reason: Annotated[str | None, Field(max_length=1000, json_schema_extra=_PERSONAL)]
+    closed_by_name: PersonName
 
 
 class TicketReopened(EventData):
@@ -150,10 +213,13 @@ class TicketAssigned(EventData):
 
 
 ALL_EVENT_MODELS: tuple[type[EventData], ...] = (
+    TicketOpenedV1,
     TicketOpened,
+    MessagePostedV1,
     MessagePosted,
     AgentViewed,
     CustomerRead,
+    TicketClosedV1,
     TicketClosed,
     TicketReopened,
     TicketTransferred,

@@ -89,6 +89,25 @@ UPCASTERS = Upcasters(CURRENT_VERSIONS)
 """The registry used by `upcast`: every upcaster of the published contracts lives here."""
 
 
+# v1 -> v2 of the three events a person's name was added to: history written before names were
+# recorded did not know them, so the name is null (clients then show the role).
+
+
+@UPCASTERS.register("TicketOpened", 1)
+def _ticket_opened_v1_to_v2(data: Data) -> Data:
+    return {**data, "opened_by_name": None}
+
+
+@UPCASTERS.register("MessagePosted", 1)
+def _message_posted_v1_to_v2(data: Data) -> Data:
+    return {**data, "author_name": None}
+
+
+@UPCASTERS.register("TicketClosed", 1)
+def _ticket_closed_v1_to_v2(data: Data) -> Data:
+    return {**data, "closed_by_name": None}
+
+
 def upcast(event_type: str, schema_version: int, data: Data) -> tuple[int, Data]:
     """Lift `data` to the current version of `event_type` with the default registry."""
     return UPCASTERS.upcast(event_type, schema_version, data)

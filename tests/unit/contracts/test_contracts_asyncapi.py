@@ -93,7 +93,7 @@ def test_each_event_version_is_a_message_with_its_schema_type_and_key(model: typ
 
 @pytest.mark.parametrize("model", ALL_EVENT_MODELS, ids=lambda m: m.wire_name)
 def test_an_event_record_as_the_relay_writes_it_fits_its_message(model: type) -> None:
-    record = encode_event(envelope_dict(model.event_type))
+    record = encode_event(envelope_dict(model.event_type, model.schema_version))
     message = DOCUMENT["components"]["messages"][model.wire_name]
     assert _fits(message["headers"], _text(record.headers)) == []
     assert _fits(message["bindings"]["kafka"]["key"], record.key.decode()) == []

@@ -126,7 +126,7 @@ def test_an_unknown_event_type_is_a_valid_envelope_but_has_no_model(
 def test_parse_data_refuses_a_version_newer_than_it_knows(
     opened_envelope: dict[str, Any],
 ) -> None:
-    envelope = EventEnvelope.model_validate({**opened_envelope, "schema_version": 2})
+    envelope = EventEnvelope.model_validate({**opened_envelope, "schema_version": 3})
     with pytest.raises(UnknownSchemaVersion, match="upgrade"):
         parse_data(envelope)
 

@@ -6,11 +6,15 @@ import pytest
 from contracts_examples import EXAMPLES
 from pydantic import ValidationError
 from ticketing_contracts import (
+    ALL_EVENT_MODELS,
+    CURRENT_VERSIONS,
     EVENT_MODELS,
     EventData,
     MessagePosted,
     TicketClosed,
+    TicketClosedV1,
     TicketOpened,
+    TicketOpenedV1,
     UnknownEventType,
     UnknownSchemaVersion,
     model_for,
@@ -59,26 +63,42 @@ def test_every_field_is_required(event_type: str, missing: str) -> None:
 
 
 def test_wire_names_come_from_event_type_and_version_not_python_paths() -> None:
-    assert TicketOpened.wire_name == "tickets.TicketOpened.v1"
-    assert {m.wire_name for m in EVENT_MODELS.values()} == {f"tickets.{t}.v1" for t in EVENT_MODELS}
-    assert all(m.event_type == t and m.schema_version == 1 for t, m in MODELS)
+    assert TicketOpened.wire_name == "tickets.TicketOpened.v2"
+    assert TicketOpenedV1.wire_name == "tickets.TicketOpened.v1"
+    assert {m.wire_name for m in EVENT_MODELS.values()} == {
+        f"tickets.{t}.v{CURRENT_VERSIONS[t]}" for t in EVENT_MODELS
+    }
+    assert all(m.event_type == t for t, m in MODELS)
+
+
+def test_the_three_events_a_person_names_are_at_version_two_and_the_rest_at_one() -> None:
+    assert {t: v for t, v in CURRENT_VERSIONS.items() if v != 1} == {
+        "TicketOpened": 2,
+        "MessagePosted": 2,
+        "TicketClosed": 2,
+    }
+    assert {m.wire_name for m in ALL_EVENT_MODELS if m.schema_version == 1} == {
+        f"tickets.{t}.v1" for t in EVENT_MODELS
+    }
 
 
 def test_model_for_finds_a_version_and_names_what_it_cannot_find() -> None:
-    assert model_for("TicketClosed", 1) is TicketClosed
+    assert model_for("TicketClosed", 1) is TicketClosedV1
+    assert model_for("TicketClosed", 2) is TicketClosed
     with pytest.raises(UnknownEventType, match="TicketEscalated"):
         model_for("TicketEscalated", 1)
-    with pytest.raises(UnknownSchemaVersion, match="version 2"):
-        model_for("TicketClosed", 2)
+    with pytest.raises(UnknownSchemaVersion, match="version 3"):
+        model_for("TicketClosed", 3)
 
 
-def test_titles_bodies_and_reasons_are_marked_as_personal_data() -> None:
+def test_titles_bodies_reasons_and_names_are_marked_as_personal_data() -> None:
     marked = {t: personal_data_fields(m) for t, m in MODELS if personal_data_fields(m)}
     assert marked == {
-        "TicketOpened": {"title", "body"},
-        "MessagePosted": {"body"},
-        "TicketClosed": {"reason"},
+        "TicketOpened": {"title", "body", "opened_by_name"},
+        "MessagePosted": {"body", "author_name"},
+        "TicketClosed": {"reason", "closed_by_name"},
     }
+    assert personal_data_fields(TicketOpenedV1) == {"title", "body"}
     schema = TicketOpened.model_json_schema()
     assert schema["properties"]["title"]["x-personal-data"] is True
     assert "x-personal-data" not in schema["properties"]["department"]
@@ -115,9 +135,12 @@ def test_limits_are_inclusive() -> None:
         }
     )
     assert len(opened.title) == 200
-    assert TicketClosed.model_validate({"reason": "پ" * 1000}).reason is not None
+    closed = TicketClosed.model_validate({"reason": "پ" * 1000, "closed_by_name": "م" * 100})
+    assert closed.reason is not None
     with pytest.raises(ValidationError):
-        TicketClosed.model_validate({"reason": "پ" * 1001})
+        TicketClosed.model_validate({"reason": "پ" * 1001, "closed_by_name": None})
+    with pytest.raises(ValidationError, match="closed_by_name"):
+        TicketClosed.model_validate({"reason": None, "closed_by_name": "م" * 101})
 
 
 @pytest.mark.parametrize("value", ["true", 1, "yes"])
@@ -127,7 +150,8 @@ def test_flags_must_be_real_booleans(value: Any) -> None:
 
 
 def test_a_close_without_reason_and_an_unassignment_carry_nulls() -> None:
-    assert TicketClosed.model_validate({"reason": None}).reason is None
+    closed = TicketClosed.model_validate({"reason": None, "closed_by_name": None})
+    assert (closed.reason, closed.closed_by_name) == (None, None)
     unassigned = EVENT_MODELS["TicketAssigned"].model_validate(
         {"assignee_id": None, "previous_assignee_id": "agent_17"}
     )

@@ -10,6 +10,7 @@ from ticketing_contracts import (
     UnknownEventType,
     UnknownSchemaVersion,
     Upcasters,
+    model_for,
     upcast,
 )
 
@@ -91,3 +92,22 @@ def test_the_default_registry_leaves_todays_events_as_they_are(event_type: str) 
     )
     with pytest.raises(UnknownSchemaVersion):
         upcast(event_type, CURRENT_VERSIONS[event_type] + 1, data)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "name_field"),
+    [
+        ("TicketOpened", "opened_by_name"),
+        ("MessagePosted", "author_name"),
+        ("TicketClosed", "closed_by_name"),
+    ],
+)
+def test_a_v1_event_written_before_names_upcasts_to_v2_with_a_null_name(
+    event_type: str, name_field: str
+) -> None:
+    old = {k: v for k, v in EXAMPLES[event_type].items() if k != name_field}
+    version, data = upcast(event_type, 1, old)
+    assert version == 2
+    assert data == {**old, name_field: None}
+    assert name_field not in old  # the stored history is never changed
+    assert model_for(event_type, 2).model_validate(data).model_dump()[name_field] is None

@@ -13,6 +13,7 @@ from contextlib import aclosing
 from datetime import UTC, datetime
 
 import pytest
+from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_contracts.stored import envelope_metadata
 from ticketing_eventstore import InMemoryEventStore, NewEvent
 from ticketing_feed import FeedBatch, InMemoryFeed, StoreFeed, to_event_in
@@ -21,7 +22,6 @@ from ticketing_query.application.ports import ProjectionBatch, Scope
 from ticketing_query.application.projector import Projector
 from ticketing_query.application.rebuild import progress_line, rebuild
 from ticketing_tickets.adapters.attachments_unavailable import NoAttachments
-from ticketing_tickets.adapters.catalog_config import ConfiguredCatalogs
 from ticketing_tickets.application.commands import Caller, OpenTicket, PostMessage, ReadTicket
 from ticketing_tickets.application.handlers import TicketHandlers
 from ticketing_tickets.bootstrap import random_digits
@@ -47,7 +47,7 @@ def store() -> InMemoryEventStore:
 def handlers(store: InMemoryEventStore) -> TicketHandlers:
     return TicketHandlers(
         store=store,
-        catalogs=ConfiguredCatalogs(),
+        catalogs=BrandCatalogs(),
         attachments=NoAttachments(),
         clock=lambda: NOW,
         new_id=lambda: uuid.uuid4().hex,

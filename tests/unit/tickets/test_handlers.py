@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 from ticketing_contracts import EVENT_MODELS
+from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_contracts.envelope import EventEnvelope, parse_data
 from ticketing_contracts.stored import envelope_from_stored as public_envelope
 from ticketing_contracts.topics import ticket_stream_id
@@ -20,7 +21,6 @@ from ticketing_contracts.tracking_code import is_valid_tracking_code
 from ticketing_eventstore import InMemoryEventStore
 from ticketing_eventstore.ports import AppendResult, NewEvent
 from ticketing_tickets.adapters.attachments_unavailable import NoAttachments
-from ticketing_tickets.adapters.catalog_config import ConfiguredCatalogs
 from ticketing_tickets.application import handlers as handlers_module
 from ticketing_tickets.application.commands import (
     Caller,
@@ -80,7 +80,7 @@ def make_handlers(
 ) -> TicketHandlers:
     return TicketHandlers(
         store=store,
-        catalogs=ConfiguredCatalogs(),
+        catalogs=BrandCatalogs(),
         attachments=NoAttachments(),
         clock=lambda: NOW,
         new_id=new_id,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-from ticketing_tickets.adapters.catalog_config import ConfiguredCatalogs
+from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_tickets.settings import DEV_JWT_SECRET, TicketsSettings
 from ticketing_web.auth import TokenVerifier
 
@@ -67,7 +67,7 @@ def test_a_brands_file_configures_departments_per_brand(tmp_path: Path) -> None:
     path.write_text(
         json.dumps({"acme": {"departments": {"sales": "فروش"}}}, ensure_ascii=False), "utf-8"
     )
-    catalogs = ConfiguredCatalogs.from_file(path)
+    catalogs = BrandCatalogs.from_file(path)
     assert dict(catalogs.catalog_for("acme").departments) == {"sales": "فروش"}
     assert "general" in catalogs.catalog_for("acme").request_types
     assert "technical" in catalogs.catalog_for("globex").departments

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from ticketing_contracts.catalog import BrandCatalog
 from ticketing_tickets.domain import (
     UNSET,
     Actor,
     AgentState,
-    BrandCatalog,
     Forbidden,
     Priority,
     Role,

@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from .auth import TokenVerifier
 from .limits import BodySizeLimit
 from .observability import Metrics, RequestContext
-from .problems import install_problem_handlers, problem
+from .problems import PreferredLanguage, install_problem_handlers, problem
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
@@ -42,6 +42,7 @@ def build_app(
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, exempt=body_limit_exempt)
     app.add_middleware(RequestContext, metrics=metrics)
+    app.add_middleware(PreferredLanguage)  # outermost: every problem sees the language
 
     @app.get("/healthz", tags=["ops"], include_in_schema=True)
     async def healthz() -> dict[str, str]:

@@ -11,7 +11,12 @@ import jwt
 from fastapi import Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-BRAND_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+BRAND_PATTERN = re.compile(r"[A-Za-z0-9_]{1,64}")
+NAME_MAX = 100
+# C0 and C1 controls, DEL, and the bidi embeddings, overrides and isolates: a name is shown beside
+# what its person wrote, and these could break a line or reorder the text around it. ZWNJ
+# (U+200C), which Persian names use, is not among them.
+_NAME_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 Role = Literal["customer", "representative", "agent", "admin"]
 _CACHE_SIZE = 10_000
 
@@ -34,9 +39,26 @@ class Identity(BaseModel):
     def _brand_has_no_separator(cls, value: str) -> str:
         # Brands name stream prefixes (ticket-{brand}-...): '-' would let one brand's prefix
         # match another's streams.
-        if not BRAND_PATTERN.match(value):
+        if not BRAND_PATTERN.fullmatch(value):
             raise ValueError("brand must be 1-64 letters, digits or underscores")
         return value
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name_is_showable(cls, value: object) -> str | None:
+        """The optional `name`: a string, trimmed, at most 100 characters, no control or bidi
+        characters; blank counts as absent. Anything else makes the token unacceptable (401),
+        like every other bad claim: a name is recorded in the history, so it is never guessed."""
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError("name must be a string")
+        name = value.strip()
+        if len(name) > NAME_MAX:
+            raise ValueError(f"name must be at most {NAME_MAX} characters")
+        if _NAME_FORBIDDEN.search(name):
+            raise ValueError("name must not contain control or bidi characters")
+        return name or None
 
 
 class Unauthorized(HTTPException):

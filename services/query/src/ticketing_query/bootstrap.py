@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
+from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_eventstore.ports import EventStore
 from ticketing_feed import EventFeed, StoreFeed
 from ticketing_feed.configured import open_feed
@@ -45,6 +46,8 @@ class QueryService:
     attachments: AttachmentCatalog | None = None
     #: The HTTP client to the attachments service, when this process opened one.
     attachments_client: HttpAttachmentCatalog | None = None
+    #: The brands' departments and request types, to label tickets with (TICKETING_BRANDS_FILE).
+    catalogs: BrandCatalogs = field(default_factory=BrandCatalogs)
     _task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     def start(self) -> None:
@@ -142,7 +145,14 @@ def build_query_service(
     )
     monitor.follow(lambda: projector.applied)
     service = QueryService(
-        settings, read_model, source, projector, monitor, TicketQueries(read_model), owned
+        settings,
+        read_model,
+        source,
+        projector,
+        monitor,
+        TicketQueries(read_model),
+        owned,
+        catalogs=BrandCatalogs.configured(settings.brands_file),
     )
     if settings.attachments_url:  # distributed: ask the attachments service over HTTP
         service.attachments = service.attachments_client = HttpAttachmentCatalog(

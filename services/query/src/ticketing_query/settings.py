@@ -31,6 +31,8 @@ class QuerySettings(JwtSettings, KafkaSettings, AttachmentsClientSettings):
     min_position_wait_seconds: float = Field(default=5.0, gt=0, le=60)
     projector_batch_size: int = Field(default=1000, ge=1, le=100_000)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    #: The brands' catalogue, the same file the tickets service reads (labels of what it shows).
+    brands_file: Path | None = None
     log_level: str = "INFO"
 
     def resolved_read_model_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_eventstore import open_event_store
 from ticketing_eventstore.ports import EventStore
 from ticketing_web.ids import new_hex_id, random_digits
@@ -12,7 +13,6 @@ from ticketing_web.internal_client import attachments_client
 
 from .adapters.attachments_http import HttpAttachmentLookup
 from .adapters.attachments_unavailable import NoAttachments
-from .adapters.catalog_config import ConfiguredCatalogs
 from .adapters.idempotency_memory import InMemoryIdempotencyStore
 from .adapters.idempotency_sqlite import SqliteIdempotencyStore
 from .application.handlers import TicketHandlers
@@ -64,11 +64,7 @@ def build_tickets_service(
         idempotency = InMemoryIdempotencyStore(ttl=ttl)
     else:
         idempotency = SqliteIdempotencyStore(settings.data_dir / "idempotency.db", ttl=ttl)
-    catalogs = (
-        ConfiguredCatalogs.from_file(settings.brands_file)
-        if settings.brands_file
-        else ConfiguredCatalogs()
-    )
+    catalogs = BrandCatalogs.configured(settings.brands_file)
     over_http = None
     if attachments is None and settings.attachments_url:  # distributed: ask it over HTTP
         over_http = attachments = HttpAttachmentLookup(attachments_client(settings))

@@ -62,6 +62,11 @@ def ticket_document(view: TicketView) -> Document:
         "assignee_id": view.assignee_id,
         "version": view.version,
         "position": view.position,
+        "closed_at": None if view.closed_at is None else micros(view.closed_at),
+        "closed_by_id": view.closed_by_id,
+        "closed_by_role": view.closed_by_role,
+        "closed_by_name": view.closed_by_name,
+        "close_reason": view.close_reason,
         "code": view.code,
         "words": sorted(view.public_words),
         "internal_words": sorted(view.internal_words),
@@ -70,6 +75,7 @@ def ticket_document(view: TicketView) -> Document:
 
 
 def ticket_view(document: Document) -> TicketView:
+    closed_at = document.get("closed_at")
     return TicketView(
         brand_id=document["brand_id"],
         ticket_id=document["ticket_id"],
@@ -89,6 +95,12 @@ def ticket_view(document: Document) -> TicketView:
         assignee_id=document["assignee_id"],
         version=document["version"],
         position=document["position"],
+        # Documents written before these fields existed lack them: null until a rebuild.
+        closed_at=None if closed_at is None else moment(closed_at),
+        closed_by_id=document.get("closed_by_id"),
+        closed_by_role=document.get("closed_by_role"),
+        closed_by_name=document.get("closed_by_name"),
+        close_reason=document.get("close_reason"),
         public_words=frozenset(document["words"]),
         internal_words=frozenset(document["internal_words"]),
     )
@@ -111,6 +123,7 @@ def message_document(message: MessageView) -> Document:
         "attachment_ids": list(message.attachment_ids),
         "created_at": micros(message.created_at),
         "position": message.position,
+        "author_name": message.author_name,
     }
 
 
@@ -126,4 +139,5 @@ def message_view(document: Document) -> MessageView:
         attachment_ids=tuple(document["attachment_ids"]),
         created_at=moment(document["created_at"]),
         position=document["position"],
+        author_name=document.get("author_name"),
     )

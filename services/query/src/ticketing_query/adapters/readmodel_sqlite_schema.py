@@ -25,7 +25,8 @@ from ticketing_query.domain.status import CODES, AgentState
 from ticketing_query.domain.view import MessageView, TicketView
 
 #: Bumped when the tables change shape; a read model of another version is rebuilt from history.
-SCHEMA_VERSION = 1
+#: 2: who closed a ticket, when and why; each message's author name.
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
@@ -48,6 +49,11 @@ CREATE TABLE IF NOT EXISTS tickets (
     assignee_id TEXT,
     version INTEGER NOT NULL,
     position INTEGER NOT NULL,
+    closed_at INTEGER,
+    closed_by_id TEXT,
+    closed_by_role TEXT,
+    closed_by_name TEXT,
+    close_reason TEXT,
     code INTEGER NOT NULL,
     -- Word sets only grow (the fold unions them), so an unchanged size is an unchanged set.
     public_count INTEGER NOT NULL,
@@ -77,6 +83,7 @@ CREATE TABLE IF NOT EXISTS messages (
     attachment_ids TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     position INTEGER NOT NULL,
+    author_name TEXT,
     PRIMARY KEY (brand_id, message_id)
 );
 CREATE INDEX IF NOT EXISTS messages_by_ticket ON messages (brand_id, ticket_id, position);
@@ -108,8 +115,11 @@ TABLES = ("tickets", "ticket_words", "messages", "counters", "checkpoint")
 VIEW_COLUMNS = (
     "brand_id, ticket_id, tracking_code, title, department, request_type, priority, customer_id,"
     " created_at, last_activity_at, agent_state, customer_read, closed, agent_unread,"
-    " customer_unread, assignee_id, version, position"
+    " customer_unread, assignee_id, version, position, closed_at, closed_by_id, closed_by_role,"
+    " closed_by_name, close_reason"
 )
+#: How many columns VIEW_COLUMNS names (the word columns follow them in SELECT_VIEW).
+VIEW_WIDTH = 23
 #: The same, of the tickets table aliased `t`.
 T_VIEW_COLUMNS = ", ".join(f"t.{column.strip()}" for column in VIEW_COLUMNS.split(","))
 #: A view with its words: tickets `t` joined to ticket_words `w`.
@@ -119,8 +129,9 @@ SELECT_VIEW = (
 )
 MESSAGE_COLUMNS = (
     "brand_id, message_id, ticket_id, author_id, author_role, body, internal, attachment_ids,"
-    " created_at, position"
+    " created_at, position, author_name"
 )
+MESSAGE_WIDTH = 11
 COUNTER_COLUMNS = (
     "total",
     "open",
@@ -163,6 +174,11 @@ def view_row(view: TicketView) -> tuple[Any, ...]:
         view.assignee_id,
         view.version,
         view.position,
+        None if view.closed_at is None else micros(view.closed_at),
+        view.closed_by_id,
+        view.closed_by_role,
+        view.closed_by_name,
+        view.close_reason,
         view.code,
         len(view.public_words),
         len(view.internal_words),
@@ -171,7 +187,7 @@ def view_row(view: TicketView) -> tuple[Any, ...]:
 
 def view_of(row: tuple[Any, ...]) -> TicketView:
     """A view from VIEW_COLUMNS (and, when present, the two word columns after them)."""
-    public, internal = (row[18], row[19]) if len(row) > 18 else ("", "")
+    public, internal = (row[VIEW_WIDTH], row[VIEW_WIDTH + 1]) if len(row) > VIEW_WIDTH else ("", "")
     return TicketView(
         brand_id=row[0],
         ticket_id=row[1],
@@ -191,6 +207,11 @@ def view_of(row: tuple[Any, ...]) -> TicketView:
         assignee_id=row[15],
         version=row[16],
         position=row[17],
+        closed_at=None if row[18] is None else moment(row[18]),
+        closed_by_id=row[19],
+        closed_by_role=row[20],
+        closed_by_name=row[21],
+        close_reason=row[22],
         public_words=frozenset(public.split()),
         internal_words=frozenset(internal.split()),
     )
@@ -208,6 +229,7 @@ def message_row(message: MessageView) -> tuple[Any, ...]:
         json.dumps(list(message.attachment_ids)),
         micros(message.created_at),
         message.position,
+        message.author_name,
     )
 
 
@@ -223,4 +245,5 @@ def message_of(row: tuple[Any, ...]) -> MessageView:
         attachment_ids=tuple(json.loads(row[7])),
         created_at=moment(row[8]),
         position=row[9],
+        author_name=row[10],
     )

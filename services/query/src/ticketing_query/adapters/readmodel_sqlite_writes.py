@@ -24,8 +24,10 @@ from ticketing_query.domain.view import AGENT_SIDE, CUSTOMER_SIDE, TicketView
 from .readmodel_sqlite_schema import (
     COUNTER_COLUMNS,
     MESSAGE_COLUMNS,
+    MESSAGE_WIDTH,
     T_VIEW_COLUMNS,
     VIEW_COLUMNS,
+    VIEW_WIDTH,
     message_row,
     view_of,
     view_row,
@@ -50,7 +52,7 @@ _UPDATED = ", ".join(
 )
 _UPSERT = (
     f"INSERT INTO tickets ({VIEW_COLUMNS}, code, public_count, internal_count)"
-    f" VALUES ({', '.join('?' * 21)})"
+    f" VALUES ({', '.join('?' * (VIEW_WIDTH + 3))})"
     f" ON CONFLICT (brand_id, ticket_id) DO UPDATE SET {_UPDATED}"
     " WHERE excluded.version > tickets.version"
 )
@@ -58,7 +60,7 @@ _WORDS = (
     "INSERT OR REPLACE INTO ticket_words (rowid, public_words, internal_words) VALUES (?, ?, ?)"
 )
 _MESSAGE = (
-    f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ({', '.join('?' * 10)})"
+    f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ({', '.join('?' * MESSAGE_WIDTH)})"
     " ON CONFLICT (brand_id, message_id) DO NOTHING"
 )
 _COUNTERS = (

@@ -35,6 +35,9 @@ class MessageView:
     attachment_ids: tuple[str, ...]
     created_at: datetime
     position: int
+    #: The author's name as their token gave it when they wrote (None: none given, or history
+    #: from before names were recorded).
+    author_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,13 @@ class TicketView:
     assignee_id: str | None = None
     version: int = 0
     position: int = 0
+    #: Who closed the ticket, when and why, while it is closed; all None when it is open (a
+    #: reopen clears them) or was never closed.
+    closed_at: datetime | None = None
+    closed_by_id: str | None = None
+    closed_by_role: str | None = None
+    closed_by_name: str | None = None
+    close_reason: str | None = None
     #: Normalised words a customer-side search may match (title, code, visible messages) and
     #: the words of internal notes, which only the agent side may match.
     public_words: frozenset[str] = field(default_factory=frozenset)
@@ -120,11 +130,29 @@ def fold(view: TicketView | None, event: EventIn, words: WordsFn) -> Folded:
             new = _evolve(view, customer_read=True, customer_unread=0, version=v, position=at)
         case "TicketClosed":
             new = _evolve(
-                view, closed=True, last_activity_at=event.occurred_at, version=v, position=at
+                view,
+                closed=True,
+                last_activity_at=event.occurred_at,
+                closed_at=event.occurred_at,
+                closed_by_id=event.actor_id,
+                closed_by_role=event.actor_role,
+                closed_by_name=d.get("closed_by_name"),
+                close_reason=d.get("reason"),
+                version=v,
+                position=at,
             )
         case "TicketReopened":
             new = _evolve(
-                view, closed=False, last_activity_at=event.occurred_at, version=v, position=at
+                view,
+                closed=False,
+                last_activity_at=event.occurred_at,
+                closed_at=None,
+                closed_by_id=None,
+                closed_by_role=None,
+                closed_by_name=None,
+                close_reason=None,
+                version=v,
+                position=at,
             )
         case "TicketTransferred":
             new = _evolve(view, department=d["to_department"], version=v, position=at)
@@ -135,7 +163,7 @@ def fold(view: TicketView | None, event: EventIn, words: WordsFn) -> Folded:
         case _:
             new = _moved(view, event)  # an event type this projection does not know yet
     # One `_evolve` per event, the new version and position included: each call copies all
-    # twenty fields, and the fold spent half its time in a second one.
+    # twenty-five fields, and the fold spent half its time in a second one.
     return Folded(new, changed=True)
 
 
@@ -205,6 +233,7 @@ def _message_posted(view: TicketView, event: EventIn, words: WordsFn) -> Folded:
 def _message(event: EventIn, *, internal: bool) -> MessageView:
     """The message an opening or a posted message adds to the ticket."""
     d = event.data
+    name_field = "opened_by_name" if event.event_type == "TicketOpened" else "author_name"
     return MessageView(
         brand_id=event.brand_id,
         ticket_id=event.ticket_id,
@@ -216,4 +245,5 @@ def _message(event: EventIn, *, internal: bool) -> MessageView:
         attachment_ids=tuple(d.get("attachment_ids", ())),
         created_at=event.occurred_at,
         position=event.position,
+        author_name=d.get(name_field),
     )

@@ -124,9 +124,11 @@ async def list_tickets(
         terms=query_terms(q) if q else (),
     )
     after = decode_cursor(cursor) if cursor is not None else None
-    page = await _service(request).queries.page(scope, where, limit=limit, after=after)
+    service = _service(request)
+    page = await service.queries.page(scope, where, limit=limit, after=after)
+    catalog = service.catalogs.catalog_for(identity.brand)
     return TicketPage(
-        items=[ticket_of(v, scope.side) for v in page.items],
+        items=[ticket_of(v, scope.side, catalog) for v in page.items],
         next_cursor=encode_cursor(page.next_after) if page.next_after else None,
     )
 
@@ -161,10 +163,14 @@ async def _shown(request: Request, found: Detail | None, scope: Scope) -> Ticket
     # Invisible, unknown and malformed are all the same 404: nothing hints that it exists.
     if found is None:
         raise HTTPException(404, "No such ticket.")
-    catalog = _service(request).attachments
+    service = _service(request)
+    attachments = service.attachments
     ids = [a for message in found.messages for a in message.attachment_ids]
-    described = await catalog.describe(found.ticket.brand_id, ids) if catalog and ids else {}
-    return detail_of(found, scope.side, described)
+    described = (
+        await attachments.describe(found.ticket.brand_id, ids) if attachments and ids else {}
+    )
+    catalog = service.catalogs.catalog_for(found.ticket.brand_id)
+    return detail_of(found, scope.side, catalog, described)
 
 
 def attach(app: FastAPI, service: QueryService) -> None:

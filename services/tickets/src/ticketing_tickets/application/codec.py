@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from ticketing_contracts.events import CURRENT_VERSIONS
 from ticketing_contracts.stored import envelope_metadata as stored_metadata
 from ticketing_contracts.upcasting import upcast
 from ticketing_eventstore.ports import NewEvent, RecordedEvent
@@ -21,6 +22,7 @@ from ticketing_tickets.domain import EVENT_TYPES, Priority, Side, TicketEvent
 from .commands import Caller
 from .ports import IdGenerator
 
+#: The schema version of records that are not ticket events (tracking-code reservations).
 SCHEMA_VERSION = 1
 _BY_NAME: dict[str, type[TicketEvent]] = {cls.__name__: cls for cls in EVENT_TYPES}
 _ENUM_FIELDS: dict[str, type[Priority] | type[Side]] = {
@@ -48,22 +50,26 @@ def event_data(event: TicketEvent) -> dict[str, Any]:
 def to_new_events(
     events: Sequence[TicketEvent], *, caller: Caller, occurred_at: datetime, new_id: IdGenerator
 ) -> list[NewEvent]:
-    metadata = envelope_metadata(caller, occurred_at)
     return [
         NewEvent(
             event_id=as_event_id(new_id()),
             event_type=type(event).__name__,
             data=event_data(event),
-            metadata=metadata,
+            # Each event is written at its type's current schema version (the contracts' models).
+            metadata=envelope_metadata(
+                caller, occurred_at, schema_version=CURRENT_VERSIONS[type(event).__name__]
+            ),
         )
         for event in events
     ]
 
 
-def envelope_metadata(caller: Caller, occurred_at: datetime) -> dict[str, Any]:
+def envelope_metadata(
+    caller: Caller, occurred_at: datetime, *, schema_version: int = SCHEMA_VERSION
+) -> dict[str, Any]:
     """The envelope fields the store keeps beside each event (DESIGN.md, Event envelope)."""
     return stored_metadata(
-        schema_version=SCHEMA_VERSION,
+        schema_version=schema_version,
         occurred_at=occurred_at,
         brand_id=caller.brand_id,
         actor_id=caller.actor.id,

@@ -4,8 +4,6 @@ from .errors import DomainError, FieldError, Forbidden, TicketNotFound, Validati
 from .events import EVENT_TYPES, TicketEvent
 from .ticket import UNSET, Ticket
 from .values import (
-    DEFAULT_DEPARTMENTS,
-    DEFAULT_REQUEST_TYPES,
     Actor,
     AgentState,
     BrandCatalog,
@@ -15,8 +13,6 @@ from .values import (
 )
 
 __all__ = [
-    "DEFAULT_DEPARTMENTS",
-    "DEFAULT_REQUEST_TYPES",
     "EVENT_TYPES",
     "UNSET",
     "Actor",

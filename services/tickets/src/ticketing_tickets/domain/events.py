@@ -2,7 +2,8 @@
 
 Their fields are the `data` of the public contracts (`ticketing_contracts.events`); a unit test
 checks every one against its schema, so the two cannot drift. Who did it, when, and for which
-brand travel in the envelope, not here.
+brand travel in the envelope, not here; the name of the person who opened, wrote or closed
+is data (the token's `name`, None without one), since readers show it beside what they did.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class TicketOpened:
     body: str
     attachment_ids: tuple[str, ...]
     opened_by_side: Side
+    opened_by_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,7 @@ class MessagePosted:
     internal: bool
     follow_up: bool
     author_side: Side
+    author_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,7 @@ class CustomerRead:
 @dataclass(frozen=True, slots=True)
 class TicketClosed:
     reason: str | None
+    closed_by_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

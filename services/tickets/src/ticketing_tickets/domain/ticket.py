@@ -127,6 +127,7 @@ class Ticket:
                 body=clean_body,
                 attachment_ids=attachments,
                 opened_by_side=actor.side,
+                opened_by_name=actor.name,
             )
         )
         return ticket
@@ -162,6 +163,7 @@ class Ticket:
                 internal=is_internal,
                 follow_up=bool(follow_up) and not is_internal,
                 author_side=actor.side,
+                author_name=actor.name,
             )
         )
 
@@ -181,7 +183,7 @@ class Ticket:
             if errors:
                 raise ValidationFailed(errors)
         if not self.closed:
-            self._record(TicketClosed(reason=clean_reason))
+            self._record(TicketClosed(reason=clean_reason, closed_by_name=actor.name))
 
     def reopen(self, *, actor: Actor) -> None:
         if self.closed:

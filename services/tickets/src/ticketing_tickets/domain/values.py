@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 
 class Role(StrEnum):
@@ -42,13 +43,15 @@ class Actor:
     """Who issues a command, as the verified token says.
 
     `departments` is None for an agent who serves every department of the brand.
-    `customers` are the customer ids a representative may act for.
+    `customers` are the customer ids a representative may act for. `name` is the person's
+    name from the token (already checked), recorded with the events they cause; None without one.
     """
 
     id: str
     role: Role
     departments: frozenset[str] | None = None
     customers: frozenset[str] = field(default_factory=frozenset)
+    name: str | None = None
 
     @property
     def side(self) -> Side:
@@ -71,27 +74,12 @@ class Actor:
         return self.role is Role.REPRESENTATIVE and customer_id in self.customers
 
 
-# The seeds' defaults (API.md): code -> Persian label.
-DEFAULT_DEPARTMENTS: Mapping[str, str] = {
-    "technical": "پشتیبانی فنی",
-    "finance": "امور مالی",
-    "upgrade": "ارتقا و تمدید",
-    "refunds": "بازگشت وجه",
-    "documents": "مدارک",
-    "feedback": "انتقادات و پیشنهادات",
-}
-DEFAULT_REQUEST_TYPES: Mapping[str, str] = {
-    "technical": "فنی",
-    "financial": "مالی",
-    "hr": "منابع انسانی",
-    "general": "عمومی",
-    "complaint": "شکایت",
-}
+class BrandCatalog(Protocol):
+    """The departments and request types one brand offers, each code with its Persian label
+    (ticketing_contracts.catalog.BrandCatalog is the one the service configures)."""
 
+    @property
+    def departments(self) -> Mapping[str, str]: ...
 
-@dataclass(frozen=True, slots=True)
-class BrandCatalog:
-    """The departments and request types one brand offers, each code with its Persian label."""
-
-    departments: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DEPARTMENTS))
-    request_types: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_REQUEST_TYPES))
+    @property
+    def request_types(self) -> Mapping[str, str]: ...

@@ -80,6 +80,7 @@ def caller_of(request: Request, identity: Identity) -> Caller:
         role=Role(identity.role),
         departments=frozenset(identity.departments) if identity.departments is not None else None,
         customers=frozenset(identity.customers),
+        name=identity.name,
     )
     return Caller(identity.brand, actor, request.state.correlation_id)
 

@@ -1,4 +1,5 @@
-"""Dates as Iranian readers expect them: the Solar Hijri calendar, Tehran time."""
+"""Dates as Iranian readers expect them: the Solar Hijri calendar, Tehran time (every service
+that shows a date: the query service's tickets, the notifications' items)."""
 
 from __future__ import annotations
 
