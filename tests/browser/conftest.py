@@ -92,23 +92,17 @@ class Person:
         self.page = self.context.new_page()
         self.dialogs: list[str] = []
         self.page.on("dialog", self._dialog)
-        # Every body this browser received, read as each request finishes (a body is gone
-        # once the page navigates away); streams never finish and are read by the page itself.
         self.received: list[str] = []
-        self.unread_bodies: list[str] = []
-        self.context.on("requestfinished", self._finished)
 
-    def _finished(self, request: Any) -> None:
-        response = request.response()
-        if response is None or 300 <= response.status < 400:
-            return
-        kind = response.headers.get("content-type", "")
-        if kind.startswith(("font/", "image/")):
-            return  # our own static files, or the bytes of an upload checked elsewhere
-        try:
-            self.received.append(response.body().decode("utf-8", errors="replace"))
-        except Exception:
-            self.unread_bodies.append(request.url)
+    def record_everything(self) -> None:
+        """From now on keep every body this browser receives (the live stream aside, which never
+        ends): each request is fetched here and handed to the page, so nothing is missed."""
+        self.context.route(lambda url: not url.endswith("/notifications/stream"), self._record)
+
+    def _record(self, route: Any) -> None:
+        response = route.fetch(max_redirects=0)
+        self.received.append(response.body().decode("utf-8", errors="replace"))
+        route.fulfill(response=response)
 
     def _dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)

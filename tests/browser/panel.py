@@ -79,9 +79,10 @@ def choose(container: Any, name: str, value: str) -> None:
 
 
 def submit(container: Any) -> None:
-    container.locator(
-        "button:not([type=button]):not([type=reset]), input[type=submit]"
-    ).first.click()
+    """Click the form's submit button and wait for the page it leads to (post/redirect/get)."""
+    button = container.locator("button:not([type=button]):not([type=reset]), input[type=submit]")
+    with container.page.expect_navigation():
+        button.first.click()
 
 
 def ticket_row(page: Any, ticket_id: str) -> Any:

@@ -34,7 +34,6 @@ def _message_count(server: LiveServer, token: str, ticket_id: str, position: int
 
 def _everything_the_browser_received(person: Any) -> str:
     """Every response body the person's browser got, and the page as it stands."""
-    assert person.unread_bodies == []
     return "\n".join([person.page.content(), *person.received])
 
 
@@ -53,7 +52,6 @@ def test_an_internal_note_and_its_file_never_reach_the_customers_browser(
     note.locator("[name=files]").set_input_files([upload("گزارش-بدهی.png", png(), "image/png")])
     note.locator("[name=internal]").check()
     submit(note)
-    agent.page.wait_for_url(f"**/panel/tickets/{ticket_id}*")
 
     def internal_notes() -> list[dict[str, Any]]:
         with server.api(agent.token) as api:
@@ -65,6 +63,7 @@ def test_an_internal_note_and_its_file_never_reach_the_customers_browser(
     hidden_id = internal[0]["attachments"][0]["attachment_id"]
 
     customer = people(customer_token)
+    customer.record_everything()
     customer.sign_in("/panel/tickets")
     for path in ("/panel/tickets", f"/panel/tickets/{ticket_id}", "/panel/notifications"):
         customer.goto(path)
