@@ -65,7 +65,7 @@ def live_server(data_dir: Path, log: Path) -> Iterator[LiveServer]:
         "TICKETING_MODE": "dev",
         "TICKETING_DATA_DIR": str(data_dir),
         "TICKETING_LOG_LEVEL": "WARNING",
-        "TICKETING_TICKET_LINK_BASE_URL": f"http://127.0.0.1:{port}",
+        "TICKETING_PANEL_BASE_URL": f"http://127.0.0.1:{port}",
     }
     with log.open("ab") as out:
         process = subprocess.Popen(
