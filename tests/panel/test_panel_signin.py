@@ -258,3 +258,11 @@ async def test_the_sign_in_token_is_in_no_log_line_and_no_page(
     for text in (logged.out, logged.err, caplog.text, *(p.text for p in pages)):
         assert signature not in text
     assert signature not in answer.headers["location"]
+
+
+async def test_the_panel_process_sends_a_bare_panel_path_home_relatively(
+    production: httpx.AsyncClient,
+) -> None:
+    answer = await production.get("/panel")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/panel/"  # never the process's internal host

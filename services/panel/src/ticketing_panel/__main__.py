@@ -54,6 +54,12 @@ def create_standalone_app(settings: PanelSettings) -> FastAPI:
     # One JSON access line per request, with its path only (a sign-in's token is in the query).
     app.add_middleware(RequestContext, metrics=metrics)
 
+    @app.get("/panel", include_in_schema=False)
+    async def panel_home() -> Response:
+        # Relative, unlike the framework's slash redirect, which would name this process's own
+        # host (the gateway calls it by its internal address).
+        return Response(status_code=303, headers={"Location": "/panel/"})
+
     app.mount("/panel", panel)
     return app
 

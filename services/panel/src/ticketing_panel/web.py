@@ -119,7 +119,10 @@ async def layout(panel: Panel, session: Session) -> dict[str, Any]:
 
 async def _unread_notifications(panel: Panel, session: Session) -> int:
     try:
-        page = await panel.api.get(session, "/v1/notifications", params=[("limit", "100")])
+        # Not `fresh`: the bell never waits for the notifications consumer to catch up.
+        page = await panel.api.get(
+            session, "/v1/notifications", params=[("limit", "100")], fresh=False
+        )
     except ApiError as error:
         if error.status in (0, 401) or error.status >= 500:
             raise
