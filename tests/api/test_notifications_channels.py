@@ -98,7 +98,7 @@ def _service(tmp_path: Path, channels: dict[str, Any], **settings: Any) -> Any:
     config = NotificationsSettings(
         data_dir=tmp_path,
         notifications_store_url=f"sqlite:///{tmp_path / 'n.db'}",
-        ticket_link_base_url="https://support.example.ir",
+        panel_base_url="https://support.example.ir",
         **settings,
     )
     return build_notifications_service(config, feed=PushFeed(), channels=channels)
@@ -124,6 +124,7 @@ async def test_an_agent_reply_is_emailed_and_texted_once_though_delivered_twice(
     [mail] = inbox.messages
     assert mail["To"] == "sara.ahmadi@example.ir"
     assert "87831491" in str(mail["Subject"])
+    assert "درخواست پیش فاکتور" in str(mail["Subject"])  # the ticket's title
     html = mail.get_body(("html",))
     text = mail.get_body(("plain",))
     assert html is not None
@@ -131,12 +132,14 @@ async def test_an_agent_reply_is_emailed_and_texted_once_though_delivered_twice(
     html_content = html.get_content()
     assert 'dir="rtl"' in html_content
     assert "87831491" in html_content
-    assert f"https://support.example.ir/tickets/{'a' * 32}" in html_content
+    assert f"https://support.example.ir/panel/tickets/{'a' * 32}" in html_content
     assert "1404/03/30" in text.get_content()  # 2025-06-20, Tehran time, in the Jalali calendar
     assert "پاسخ" in text.get_content()
     [texted] = gateway.bodies
     assert texted["to"] == "+989121234567"
     assert "87831491" in texted["text"]
+    assert "درخواست پیش فاکتور" in texted["text"]
+    assert texted["text"].endswith(f"https://support.example.ir/panel/tickets/{'a' * 32}")
 
 
 async def test_a_failing_gateway_is_retried_then_dead_lettered(tmp_path: Path) -> None:

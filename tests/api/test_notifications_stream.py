@@ -86,6 +86,10 @@ async def test_a_notification_reaches_an_open_stream_within_a_second(live: Live)
     assert event_id == item["notification_id"]
     assert item["tracking_code"] == "87831491"
     assert item["kind"] == "agent_replied"
+    # The same ready-to-show fields as the list: Jalali time, a text naming title and code.
+    assert item["created_at_jalali"] == "1404/03/30 14:07"
+    assert "درخواست پیش فاکتور" in item["text"]
+    assert "87831491" in item["text"]
 
 
 async def test_last_event_id_resumes_after_that_notification(live: Live) -> None:

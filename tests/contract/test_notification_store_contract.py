@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -198,3 +199,68 @@ async def test_sqlite_keeps_everything_across_a_reopen(tmp_path: Path) -> None:
     assert len(await again.items(SARA, limit=5)) == 1
     assert await again.claim(_job(), owner="run-2", now=T0) is Claim.UNCONFIRMED
     await again.close()
+
+
+async def test_unread_items_and_the_unread_count_are_per_reader(store: NotificationStore) -> None:
+    items = [_item(n, audience=DEPARTMENT, recipient="finance") for n in (1, 2, 3)]
+    await store.record(Consumed([], items, [], 3))
+    ali = Viewer("acme", "agent-ali", DEPARTMENT, frozenset({"finance"}))
+    reza = Viewer("acme", "agent-reza", DEPARTMENT, None)
+    await store.mark_read(ali, [_item(2).notification_id])
+    unread = await store.items(ali, limit=10, unread_only=True)
+    assert [i.notification_id for i in unread] == [
+        _item(3).notification_id,
+        _item(1).notification_id,
+    ]
+    assert all(not i.read for i in unread)
+    assert await store.unread_count(ali) == 2
+    assert await store.unread_count(reza) == 3
+    [newest] = await store.items(ali, limit=1, unread_only=True)
+    page = await store.items(ali, limit=1, before=newest.seq, unread_only=True)
+    assert [i.notification_id for i in page] == [_item(1).notification_id]
+    await store.mark_read(ali, None)
+    assert await store.items(ali, limit=10, unread_only=True) == []
+    assert await store.unread_count(ali) == 0
+    assert await store.unread_count(Viewer("other", "agent-ali", DEPARTMENT, None)) == 0
+
+
+async def test_facts_keep_the_support_sides_state_and_jobs_their_title(
+    store: NotificationStore,
+) -> None:
+    reviewing = dataclasses.replace(FACTS, agent_state="reviewing")
+    titled = dataclasses.replace(_job(), title="درخواست پیش فاکتور")
+    await store.record(Consumed([reviewing], [], [titled], 1))
+    assert (await store.facts([("acme", "a" * 32)]))[("acme", "a" * 32)] == reviewing
+    [due] = await store.due_jobs(T0, limit=5)
+    assert due.title == "درخواست پیش فاکتور"
+    await store.dead_letter(due, reason="550 mailbox unavailable", now=T0)
+    [dead] = await store.dead_letters("acme", limit=5)
+    assert dead.job.title == "درخواست پیش فاکتور"
+
+
+async def test_an_sqlite_store_file_from_before_gets_the_new_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # the tables as the first release made them
+        db.executescript(
+            "CREATE TABLE tickets (brand_id TEXT NOT NULL, ticket_id TEXT NOT NULL,"
+            " customer_id TEXT NOT NULL, department TEXT NOT NULL, tracking_code TEXT NOT NULL,"
+            " title TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (brand_id, ticket_id))"
+            " WITHOUT ROWID;"
+            "INSERT INTO tickets VALUES ('acme', 'aaaa', 'cust-1', 'finance', '87831491',"
+            " 'درخواست پیش فاکتور', 3);"
+            "CREATE TABLE outbox (event_id TEXT NOT NULL, channel TEXT NOT NULL,"
+            " recipient TEXT NOT NULL, address TEXT NOT NULL, brand_id TEXT NOT NULL,"
+            " ticket_id TEXT NOT NULL, tracking_code TEXT NOT NULL, kind TEXT NOT NULL,"
+            " occurred_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+            " next_at TEXT NOT NULL, last_error TEXT,"
+            " PRIMARY KEY (event_id, channel, recipient)) WITHOUT ROWID;"
+        )
+    store = SqliteNotificationStore(path)
+    try:
+        [old] = (await store.facts([("acme", "aaaa")])).values()
+        assert (old.version, old.agent_state) == (3, "")
+        await store.record(Consumed([], [], [_job()], 1))
+        [due] = await store.due_jobs(T0, limit=5)
+        assert due.title == ""
+    finally:
+        await store.close()

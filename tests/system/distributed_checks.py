@@ -79,7 +79,7 @@ class Places:
             outbox=data / "outbox",
             sms_log=data / "sms.log",
             attachments_db=attachments / "attachments.db",  # AttachmentsSettings' default
-            link_base=notifications["TICKETING_TICKET_LINK_BASE_URL"],
+            link_base=notifications["TICKETING_PANEL_BASE_URL"],
             query_url=topology.process("query").url,
         )
 

@@ -119,7 +119,7 @@ class Topology:
                     **kafka,
                 }
             case "notifications":
-                own = {"TICKETING_TICKET_LINK_BASE_URL": self.gateway_url, **kafka}
+                own = {"TICKETING_PANEL_BASE_URL": self.gateway_url, **kafka}
             case "panel":  # keeps no files: sessions in memory, the API through the gateway
                 del common["TICKETING_DATA_DIR"]
                 own = {"TICKETING_PANEL_API_URL": self.gateway_url}

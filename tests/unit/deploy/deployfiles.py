@@ -130,7 +130,7 @@ DURABLE_DATA = frozenset(
 )
 
 #: URLs meant for people or outside services, not for reaching another container or pod.
-PUBLIC_URL_SETTINGS = frozenset({"TICKETING_TICKET_LINK_BASE_URL", "TICKETING_JWT_JWKS_URL"})
+PUBLIC_URL_SETTINGS = frozenset({"TICKETING_PANEL_BASE_URL", "TICKETING_JWT_JWKS_URL"})
 
 #: Settings whose value is a secret: never written literally into a deploy file.
 SECRET_SETTINGS = frozenset(

@@ -425,9 +425,9 @@ def address_problems(manifests: Manifests) -> list[str]:
 def ingress_problems(manifests: Manifests) -> list[str]:
     problems = []
     link_hosts = {
-        urlsplit(env["TICKETING_TICKET_LINK_BASE_URL"]).hostname
+        urlsplit(env["TICKETING_PANEL_BASE_URL"]).hostname
         for _, c, _ in processes(manifests)
-        if "TICKETING_TICKET_LINK_BASE_URL" in (env := environment(manifests, c))
+        if "TICKETING_PANEL_BASE_URL" in (env := environment(manifests, c))
     }
     ingresses = manifests.of("Ingress")
     if not ingresses:
@@ -766,7 +766,7 @@ BROKEN: list[tuple[Callable[[Manifests], list[str]], Callable[[Manifests], None]
         ingress_problems,
         _edit(
             _doc("configmap.yaml", "ConfigMap", "ticketing-notifications"),
-            "data.TICKETING_TICKET_LINK_BASE_URL",
+            "data.TICKETING_PANEL_BASE_URL",
             "https://help.example.com",
         ),
         "is not the links'",

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
-from ticketing_notifications.domain.rules import CUSTOMER, DEPARTMENT, Notice, decide
+from ticketing_notifications.domain.rules import (
+    CUSTOMER,
+    DEPARTMENT,
+    UNKNOWN_STATE,
+    Notice,
+    decide,
+)
 
 from .events import Story
 
@@ -93,7 +100,7 @@ def _later(story: Story, case: str) -> Any:
         ("admin reopens", (CUSTOMER, "cust-1", "ticket_reopened", False)),
         ("customer reopens", None),
         ("agent transfers", (CUSTOMER, "cust-1", "ticket_transferred", False)),
-        ("agent views", None),
+        ("agent views", (CUSTOMER, "cust-1", "ticket_under_review", False)),
         ("customer reads", None),
         ("priority changes", None),
     ],
@@ -123,3 +130,36 @@ def test_an_event_seen_before_decides_nothing_again() -> None:
 def test_history_that_does_not_start_with_an_opening_is_ignored() -> None:
     reply = Story().message(by="agent")
     assert decide(None, **_args(reply)).facts is None
+
+
+def test_only_the_view_that_takes_an_unseen_ticket_under_review_tells_the_customer() -> None:
+    story, facts = _opened_story()
+    seen: list[tuple[str, ...]] = []
+    for event in (
+        story.event("AgentViewed", "agent", "agent-1"),  # not seen -> reviewing: told
+        story.event("AgentViewed", "agent", "agent-2"),  # still reviewing: nothing
+        story.message(by="agent"),  # answered
+        story.event("AgentViewed", "agent", "agent-1"),  # answered stays: nothing
+        story.message(by="customer"),  # not seen again
+        story.event("AgentViewed", "admin", "admin-1"),  # -> reviewing: told again
+    ):
+        decision = decide(facts, **_args(event))
+        facts = decision.facts
+        seen.append(tuple(n.kind for n in decision.notices))
+    assert seen == [
+        ("ticket_under_review",),
+        (),
+        ("agent_replied",),
+        (),
+        ("customer_replied",),
+        ("ticket_under_review",),
+    ]
+
+
+def test_facts_kept_before_the_state_was_announce_no_review() -> None:
+    story, facts = _opened_story()
+    old = replace(facts, agent_state=UNKNOWN_STATE)
+    decision = decide(old, **_args(story.event("AgentViewed", "agent", "agent-1")))
+    assert decision.notices == ()
+    assert decision.facts is not None
+    assert decision.facts.agent_state == "reviewing"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_feed import EventFeed
 from ticketing_feed.configured import open_feed
 from ticketing_web.ids import new_hex_id
@@ -154,7 +155,7 @@ def build_notifications_service(
     sender = Sender(
         store=store,
         channels=channels,
-        render=Renderer(settings.ticket_link_base_url),
+        render=Renderer(settings.panel_base_url),
         owner=new_hex_id(),
         max_attempts=settings.send_max_attempts,
         base_delay=settings.send_backoff_seconds,
@@ -168,5 +169,6 @@ def build_notifications_service(
         batch_size=settings.consumer_batch_size,
         on_items=items_added.notify,
         on_jobs=sender.wake,
+        catalogs=BrandCatalogs.configured(settings.brands_file),
     )
     return NotificationsService(settings, store, consumer, sender, items_added, owned)

@@ -24,8 +24,10 @@ class NotificationsSettings(JwtSettings, KafkaSettings):
     event_store_url: str = ""
     #: How long a GET with `X-Min-Position` waits for the consumer before a 503.
     min_position_wait_seconds: float = Field(default=5.0, gt=0, le=60)
-    #: Links in emails and SMS: `<base>/tickets/<ticket_id>`.
-    ticket_link_base_url: str = "http://127.0.0.1:8000"
+    #: Links in emails and SMS open the ticket in the panel: `<base>/panel/tickets/<ticket_id>`.
+    panel_base_url: str = "http://127.0.0.1:8000"
+    #: The brands' catalogue (department labels in the texts to agents), as the tickets service.
+    brands_file: Path | None = None
     #: SMTP server; empty = `.eml` files in `<data_dir>/outbox/` (the embedded default).
     smtp_host: str = ""
     smtp_port: int = Field(default=25, ge=1, le=65535)

@@ -84,9 +84,17 @@ class InMemoryNotificationStore:
         return dataclasses.replace(item, read=read)
 
     async def items(
-        self, viewer: Viewer, *, limit: int, before: int | None = None, after: int | None = None
+        self,
+        viewer: Viewer,
+        *,
+        limit: int,
+        before: int | None = None,
+        after: int | None = None,
+        unread_only: bool = False,
     ) -> list[Item]:
         mine = [i for i in self._items.values() if self._visible(viewer, i)]
+        if unread_only:
+            mine = [i for i in mine if (i.notification_id, viewer.reader_id) not in self._reads]
         if after is not None:
             chosen = sorted((i for i in mine if i.seq > after), key=lambda i: i.seq)
         else:
@@ -96,6 +104,13 @@ class InMemoryNotificationStore:
                 reverse=True,
             )
         return [self._shown(viewer, i) for i in chosen[:limit]]
+
+    async def unread_count(self, viewer: Viewer) -> int:
+        return sum(
+            1
+            for i in self._items.values()
+            if self._visible(viewer, i) and (i.notification_id, viewer.reader_id) not in self._reads
+        )
 
     async def find(self, viewer: Viewer, notification_id: str) -> Item | None:
         item = self._items.get(notification_id)

@@ -32,7 +32,7 @@ from ticketing_notifications.application.ports import (
 from ticketing_notifications.domain.rules import TicketFacts
 
 from . import store_sqlite_sql as sql
-from .store_sqlite_schema import SCHEMA
+from .store_sqlite_schema import SCHEMA, add_missing_columns
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -58,6 +58,7 @@ class SqliteNotificationStore:
             retry_while_locked(lambda: db.execute("PRAGMA journal_mode = WAL"))
             db.execute("PRAGMA synchronous = FULL")
             retry_while_locked(lambda: db.executescript(SCHEMA))
+            retry_while_locked(lambda: add_missing_columns(db))
             self._db = db
         return self._db
 
@@ -120,9 +121,18 @@ class SqliteNotificationStore:
         await self._write(sql.save_preferences, brand_id, customer_id, preferences)
 
     async def items(
-        self, viewer: Viewer, *, limit: int, before: int | None = None, after: int | None = None
+        self,
+        viewer: Viewer,
+        *,
+        limit: int,
+        before: int | None = None,
+        after: int | None = None,
+        unread_only: bool = False,
     ) -> list[Item]:
-        return await self._run(sql.items, viewer, limit, before, after)
+        return await self._run(sql.items, viewer, limit, before, after, unread_only)
+
+    async def unread_count(self, viewer: Viewer) -> int:
+        return await self._run(sql.unread_count, viewer)
 
     async def find(self, viewer: Viewer, notification_id: str) -> Item | None:
         return await self._run(sql.find, viewer, notification_id)

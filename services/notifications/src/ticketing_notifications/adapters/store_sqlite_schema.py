@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 SCHEMA = """
@@ -12,7 +13,7 @@ CREATE TABLE IF NOT EXISTS checkpoint (
 CREATE TABLE IF NOT EXISTS tickets (
     brand_id TEXT NOT NULL, ticket_id TEXT NOT NULL, customer_id TEXT NOT NULL,
     department TEXT NOT NULL, tracking_code TEXT NOT NULL, title TEXT NOT NULL,
-    version INTEGER NOT NULL,
+    version INTEGER NOT NULL, agent_state TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (brand_id, ticket_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS notifications (
@@ -40,6 +41,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     address TEXT NOT NULL, brand_id TEXT NOT NULL, ticket_id TEXT NOT NULL,
     tracking_code TEXT NOT NULL, kind TEXT NOT NULL, occurred_at TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0, next_at TEXT NOT NULL, last_error TEXT,
+    title TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (event_id, channel, recipient)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_at);
@@ -55,10 +57,32 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     event_id TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL,
     address TEXT NOT NULL, brand_id TEXT NOT NULL, ticket_id TEXT NOT NULL,
     tracking_code TEXT NOT NULL, kind TEXT NOT NULL, occurred_at TEXT NOT NULL,
-    attempts INTEGER NOT NULL, reason TEXT NOT NULL, failed_at TEXT NOT NULL
+    attempts INTEGER NOT NULL, reason TEXT NOT NULL, failed_at TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS dead_letters_by_brand ON dead_letters (brand_id, id);
 """
+
+#: Columns added since the first release: a store file from before gets them (with their
+#: defaults: '' is "not known", which the consumer and the renderer allow for).
+ADDED_COLUMNS = (
+    ("tickets", "agent_state", "TEXT NOT NULL DEFAULT ''"),
+    ("outbox", "title", "TEXT NOT NULL DEFAULT ''"),
+    ("dead_letters", "title", "TEXT NOT NULL DEFAULT ''"),
+)
+
+
+def add_missing_columns(db: sqlite3.Connection) -> None:
+    """ALTER the tables of an older store file to the current SCHEMA (new files have them)."""
+    for table, column, declaration in ADDED_COLUMNS:
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column in present:
+            continue
+        try:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        except sqlite3.OperationalError as error:  # another process added it first
+            if "duplicate column" not in str(error):
+                raise
 
 
 def stamp(moment: datetime) -> str:

@@ -34,7 +34,11 @@ _ITEM = (
 )
 _JOB = (
     "event_id, channel, recipient, address, brand_id, ticket_id, tracking_code, kind,"
-    " occurred_at, attempts, next_at, last_error"
+    " occurred_at, attempts, next_at, last_error, title"
+)
+_UNREAD = (
+    " AND NOT EXISTS (SELECT 1 FROM reads r WHERE r.notification_id = n.notification_id"
+    " AND r.reader_id = ?)"
 )
 
 
@@ -47,8 +51,8 @@ def facts(db: sqlite3.Connection, keys: Sequence[tuple[str, str]]) -> dict[Any, 
     found: dict[Any, TicketFacts] = {}
     for brand_id, ticket_id in keys:
         row = db.execute(
-            "SELECT customer_id, department, tracking_code, title, version FROM tickets"
-            " WHERE brand_id = ? AND ticket_id = ?",
+            "SELECT customer_id, department, tracking_code, title, version, agent_state"
+            " FROM tickets WHERE brand_id = ? AND ticket_id = ?",
             (brand_id, ticket_id),
         ).fetchone()
         if row:
@@ -58,12 +62,13 @@ def facts(db: sqlite3.Connection, keys: Sequence[tuple[str, str]]) -> dict[Any, 
 
 def record(db: sqlite3.Connection, consumed: Consumed) -> list[str]:
     db.executemany(
-        "INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (brand_id, ticket_id)"
-        " DO UPDATE SET department = excluded.department, version = excluded.version"
-        " WHERE excluded.version > tickets.version",
+        "INSERT INTO tickets (brand_id, ticket_id, customer_id, department, tracking_code, title,"
+        " version, agent_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (brand_id, ticket_id)"
+        " DO UPDATE SET department = excluded.department, version = excluded.version,"
+        " agent_state = excluded.agent_state WHERE excluded.version > tickets.version",
         [
             (f.brand_id, f.ticket_id, f.customer_id, f.department, f.tracking_code, f.title,
-             f.version)
+             f.version, f.agent_state)
             for f in consumed.facts
         ],
     )  # fmt: skip
@@ -79,7 +84,7 @@ def record(db: sqlite3.Connection, consumed: Consumed) -> list[str]:
         if cursor.rowcount:
             added.append(i.notification_id)
     db.executemany(
-        f"INSERT OR IGNORE INTO outbox ({_JOB}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT OR IGNORE INTO outbox ({_JOB}) VALUES ({', '.join('?' * 13)})",
         [_job_row(j) for j in consumed.jobs],
     )
     db.execute(
@@ -94,6 +99,7 @@ def _job_row(j: Job) -> tuple[Any, ...]:
     return (
         j.event_id, j.channel, j.recipient, j.address, j.brand_id, j.ticket_id, j.tracking_code,
         j.kind, stamp(j.occurred_at), j.attempts, stamp(j.next_at or j.occurred_at), j.last_error,
+        j.title,
     )  # fmt: skip
 
 
@@ -115,6 +121,7 @@ def _job_of(row: Sequence[Any], *, next_at: datetime | None, last_error: str | N
         attempts=int(row[9]),
         next_at=next_at,
         last_error=last_error,
+        title=row[12],
     )
 
 
@@ -166,9 +173,16 @@ def _item(row: Sequence[Any]) -> Item:
 
 
 def items(
-    db: sqlite3.Connection, viewer: Viewer, limit: int, before: int | None, after: int | None
+    db: sqlite3.Connection,
+    viewer: Viewer,
+    limit: int,
+    before: int | None,
+    after: int | None,
+    unread_only: bool = False,
 ) -> list[Item]:
     where, args = _scope(viewer)
+    if unread_only:
+        where, args = where + _UNREAD, [*args, viewer.reader_id]
     if after is not None:
         where, args, order = f"{where} AND n.seq > ?", [*args, after], "ASC"
     elif before is not None:
@@ -180,6 +194,14 @@ def items(
         [viewer.reader_id, *args, limit],
     ).fetchall()
     return [_item(r) for r in rows]
+
+
+def unread_count(db: sqlite3.Connection, viewer: Viewer) -> int:
+    where, args = _scope(viewer)
+    row = db.execute(
+        f"SELECT count(*) FROM notifications n WHERE {where}{_UNREAD}", [*args, viewer.reader_id]
+    ).fetchone()
+    return int(row[0])
 
 
 def find(db: sqlite3.Connection, viewer: Viewer, notification_id: str) -> Item | None:
@@ -257,9 +279,9 @@ def dead_letter(db: sqlite3.Connection, job: Job, reason: str, now: datetime) ->
     if db.execute(f"DELETE FROM outbox WHERE {_KEY}", job.key).rowcount:
         db.execute(
             "INSERT INTO dead_letters (event_id, channel, recipient, address, brand_id,"
-            " ticket_id, tracking_code, kind, occurred_at, attempts, reason, failed_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*_job_row(job)[:10], reason, stamp(now)),
+            " ticket_id, tracking_code, kind, occurred_at, attempts, reason, failed_at, title)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*_job_row(job)[:10], reason, stamp(now), job.title),
         )
 
 

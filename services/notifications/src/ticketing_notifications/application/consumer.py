@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_feed import EventFeed, EventIn, FeedBatch
 from ticketing_feed.applied import AppliedPosition
 
@@ -44,8 +45,10 @@ class Consumer:
         batch_size: int = 500,
         on_items: Callable[[], None] | None = None,
         on_jobs: Callable[[], None] | None = None,
+        catalogs: BrandCatalogs | None = None,
     ) -> None:
         self._feed = feed
+        self._catalogs = catalogs or BrandCatalogs()
         self._store = store
         self._batch_size = batch_size
         self._on_items = on_items
@@ -108,8 +111,8 @@ class Consumer:
             self._on_jobs()
         return added
 
-    @staticmethod
     def _notify(
+        self,
         event: EventIn,
         facts: TicketFacts,
         notice: Notice,
@@ -119,6 +122,13 @@ class Consumer:
     ) -> None:
         """The in-app item and the email/SMS jobs of one notice (no preferences: in-app only)."""
         eid = event_key(event)
+        catalog = self._catalogs.catalog_for(facts.brand_id)
+        text = in_app_text(
+            notice.kind,
+            code=facts.tracking_code,
+            title=facts.title,
+            department=catalog.department_label(facts.department),
+        )
         if wants is None or wants.in_app:
             items.append(
                 Item(
@@ -130,7 +140,7 @@ class Consumer:
                     ticket_id=facts.ticket_id,
                     tracking_code=facts.tracking_code,
                     kind=notice.kind,
-                    text=in_app_text(notice.kind, code=facts.tracking_code),
+                    text=text,
                     created_at=event.occurred_at,
                 )
             )
@@ -154,5 +164,6 @@ class Consumer:
                     kind=notice.kind,
                     occurred_at=event.occurred_at,
                     next_at=event.occurred_at,
+                    title=facts.title,
                 )
             )

@@ -78,6 +78,7 @@ class Job:
     attempts: int = 0
     next_at: datetime | None = None
     last_error: str | None = None
+    title: str = ""  # the ticket's title when decided ("" in jobs queued before titles were)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -147,10 +148,21 @@ class NotificationStore(Protocol):
     ) -> None: ...
 
     async def items(
-        self, viewer: Viewer, *, limit: int, before: int | None = None, after: int | None = None
+        self,
+        viewer: Viewer,
+        *,
+        limit: int,
+        before: int | None = None,
+        after: int | None = None,
+        unread_only: bool = False,
     ) -> list[Item]:
         """The viewer's items with `read` for its reader: newest first below seq `before`, or
-        oldest first above seq `after` (for streams)."""
+        oldest first above seq `after` (for streams); with `unread_only`, only those its reader
+        has not read."""
+        ...
+
+    async def unread_count(self, viewer: Viewer) -> int:
+        """How many of the viewer's items its reader has not read (the bell's badge)."""
         ...
 
     async def find(self, viewer: Viewer, notification_id: str) -> Item | None:

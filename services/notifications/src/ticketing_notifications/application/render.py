@@ -1,38 +1,32 @@
-"""Email and SMS texts: Persian, right to left, with the tracking code, the Jalali date (Tehran
-time) and a link to the ticket."""
+"""Email and SMS texts: Persian, right to left, with the ticket's title and tracking code, the
+Jalali date (Tehran time) and a link that opens the ticket in the panel."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from html import escape
-from zoneinfo import ZoneInfo
 
-import jdatetime  # type: ignore[import-untyped]  # ships no type hints
+from ticketing_web.jalali import jalali
 
 from ticketing_notifications.domain.texts import in_app_text, subject_text
 
 from .ports import Job, OutgoingMessage
 
-TEHRAN = ZoneInfo("Asia/Tehran")
-
-
-def jalali(moment: datetime) -> str:
-    """`1404/03/30 14:05`: the Jalali date and time of `moment` (aware) in Tehran."""
-    local = moment.astimezone(TEHRAN)
-    return str(jdatetime.datetime.fromgregorian(datetime=local).strftime("%Y/%m/%d %H:%M"))
+__all__ = ["Renderer", "jalali"]
 
 
 class Renderer:
-    """Turns an outbox job into the message its channel sends; links start at `base_url`."""
+    """Turns an outbox job into the message its channel sends; links open the ticket in the
+    panel served at `panel_base_url` (`{panel_base_url}/panel/tickets/{ticket_id}`)."""
 
-    def __init__(self, base_url: str) -> None:
-        self._base_url = base_url.rstrip("/")
+    def __init__(self, panel_base_url: str) -> None:
+        self._base_url = panel_base_url.rstrip("/")
 
     def link(self, job: Job) -> str:
-        return f"{self._base_url}/tickets/{job.ticket_id}"
+        return f"{self._base_url}/panel/tickets/{job.ticket_id}"
 
     def __call__(self, job: Job) -> OutgoingMessage:
-        line = in_app_text(job.kind, code=job.tracking_code)
+        # A job queued before titles were kept has none: its text names the tracking code only.
+        line = in_app_text(job.kind, code=job.tracking_code, title=job.title or job.tracking_code)
         when = jalali(job.occurred_at)
         link = self.link(job)
         if job.channel == "sms":
@@ -47,5 +41,7 @@ class Renderer:
             f'<p><a href="{escape(link, quote=True)}">مشاهده‌ی تیکت</a></p>\n'
             "</body>\n</html>\n"
         )
-        subject = subject_text(job.kind, code=job.tracking_code)
+        subject = subject_text(
+            job.kind, code=job.tracking_code, title=job.title or job.tracking_code
+        )
         return OutgoingMessage(job.address, subject, text, html)

@@ -82,16 +82,19 @@ async def list_notifications(
     identity: CurrentIdentity,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[CursorText, Query(description="`next_cursor` of the previous page")] = None,
+    unread: Annotated[bool, Query(description="true: only the caller's unread items")] = False,
 ) -> NotificationPage:
-    """The caller's notifications, newest first, a page at a time."""
+    """The caller's notifications, newest first, a page at a time, with the unread total."""
     before = decode_cursor(cursor) if cursor is not None else None
     store = _service(request).store
-    found = await store.items(viewer_of(identity), limit=limit + 1, before=before)
+    viewer = viewer_of(identity)
+    found = await store.items(viewer, limit=limit + 1, before=before, unread_only=unread)
     page = found[:limit]
     more = len(found) > limit
     return NotificationPage(
         items=[item_of(i) for i in page],
         next_cursor=encode_cursor(page[-1].seq) if more else None,
+        unread_count=await store.unread_count(viewer),
     )
 
 

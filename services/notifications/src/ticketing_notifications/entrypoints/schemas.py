@@ -8,7 +8,8 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from ticketing_web.jalali import jalali
 
 from ticketing_notifications.application.ports import DeadLetter, Item, Preferences, Unconfirmed
 from ticketing_notifications.domain.contacts import normalise_phone
@@ -20,15 +21,27 @@ class NotificationOut(BaseModel):
     notification_id: str
     ticket_id: str
     tracking_code: str
-    kind: str
-    text: str
-    created_at: datetime
-    read: bool
+    kind: str = Field(
+        description="ticket_opened, customer_replied (to a department); ticket_opened_for_you, "
+        "agent_replied, ticket_under_review, ticket_closed, ticket_reopened, ticket_transferred "
+        "(to a customer)"
+    )
+    text: str = Field(
+        description="Persian, ready to show: names the ticket's title and tracking code (and the "
+        "department's label in texts to agents); the title is set between Unicode isolates"
+    )
+    created_at: datetime = Field(description="ISO 8601, UTC")
+    created_at_jalali: str = Field(description="Solar Hijri, Tehran time: `1404/03/30 14:05`")
+    read: bool = Field(description="read by the caller (agents each have their own flags)")
 
 
 class NotificationPage(BaseModel):
     items: list[NotificationOut]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null: last")
+    unread_count: int = Field(
+        description="the caller's unread notifications in all, whatever the page and filter "
+        "(the bell's badge)"
+    )
 
 
 def item_of(item: Item) -> NotificationOut:
@@ -39,6 +52,7 @@ def item_of(item: Item) -> NotificationOut:
         kind=item.kind,
         text=item.text,
         created_at=item.created_at.astimezone(UTC),
+        created_at_jalali=jalali(item.created_at),
         read=item.read,
     )
 
