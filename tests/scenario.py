@@ -181,8 +181,9 @@ async def _story(http: httpx.AsyncClient, people: Cast) -> None:
     notes = _ok(await http.get("/v1/notifications", headers=_at(customer, answered["position"])))[
         "items"
     ]
-    assert [n["kind"] for n in notes] == ["agent_replied"]
-    assert notes[0]["ticket_id"] == ticket_id
+    # Newest first: the reply, and before it the agent taking the ticket under review (2).
+    assert [n["kind"] for n in notes] == ["agent_replied", "ticket_under_review"]
+    assert {n["ticket_id"] for n in notes} == {ticket_id}
     assert notes[0]["tracking_code"] == code
     read = _ok(await http.post(f"/v1/tickets/{ticket_id}/read", headers=customer))
     detail = await status(customer, read["position"])

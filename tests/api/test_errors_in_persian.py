@@ -19,6 +19,7 @@ ENGLISH = re.compile(r"\b(must|unknown|required|least|most|valid|field|one of|no
 def persian_problem(response: Any, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+    assert "accept-language" in response.headers["vary"].lower()  # caches keep languages apart
     body: dict[str, Any] = response.json()
     for text in (body["title"], body["detail"], *(e["message"] for e in body.get("errors", []))):
         assert PERSIAN.search(text), text

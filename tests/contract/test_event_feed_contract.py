@@ -40,7 +40,13 @@ LIMIT = 20  # seconds: a bound for a broken feed (a consumer group may take a wh
 
 
 def closed_data(n: int) -> dict[str, object]:
+    """A TicketClosed's data as written at schema version 1 (before names were recorded)."""
     return {"reason": f"حل شد ({n})"}
+
+
+def closed_read(n: int) -> dict[str, object]:
+    """The same as every feed hands it over: upcast to the current version (v2, name null)."""
+    return {**closed_data(n), "closed_by_name": None}
 
 
 @dataclass
@@ -102,7 +108,7 @@ class MemoryHarness:
                     occurred_at=T0 + timedelta(seconds=self.versions),
                     actor_id="agent-1",
                     actor_role="agent",
-                    data=closed_data(self.versions),
+                    data=closed_read(self.versions),
                 )
             )
         if with_other_stream:
@@ -273,7 +279,7 @@ async def test_history_comes_in_order_in_batches_no_larger_than_asked(harness: H
     assert [e.stream_version for b in batches for e in b.events] == list(range(1, 8))
     first = batches[0].events[0]
     assert (first.brand_id, first.ticket_id, first.event_type) == ("acme", TICKET, "TicketClosed")
-    assert first.data == {"reason": "حل شد (1)"}
+    assert first.data == closed_read(1)
     assert first.occurred_at == T0 + timedelta(seconds=1)
 
 

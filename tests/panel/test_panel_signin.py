@@ -243,3 +243,26 @@ def test_hidden_fields_reads_the_form_of_an_action() -> None:
         'value="a&amp;b"></form>'
     )
     assert hidden_fields(page, "/panel/logout") == {"csrf_token": "a&b"}
+
+
+async def test_the_sign_in_token_is_in_no_log_line_and_no_page(
+    site: Site, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    jwt = token("customer", "c-sara", name="سارا محمدی")
+    signature = jwt.rsplit(".", 1)[1]
+    async with site.browser() as browser:
+        answer = await browser.get("/panel/sso", params={"jwt": jwt, "return_to": "/panel/"})
+        assert answer.status_code == 303
+        pages = [await browser.get(p) for p in ("/panel/tickets", "/panel/notifications")]
+    logged = capsys.readouterr()
+    for text in (logged.out, logged.err, caplog.text, *(p.text for p in pages)):
+        assert signature not in text
+    assert signature not in answer.headers["location"]
+
+
+async def test_the_panel_process_sends_a_bare_panel_path_home_relatively(
+    production: httpx.AsyncClient,
+) -> None:
+    answer = await production.get("/panel")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/panel/"  # never the process's internal host

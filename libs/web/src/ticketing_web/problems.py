@@ -142,7 +142,10 @@ def _response(
     }
     if errors is not None:
         body["errors"] = list(errors)
-    return ProblemResponse(body, status_code=status, headers=dict(headers or {}))
+    # The words depend on Accept-Language: a cache must not hand one language to the other.
+    return ProblemResponse(
+        body, status_code=status, headers={"Vary": "Accept-Language", **(headers or {})}
+    )
 
 
 def _field_of(loc: Sequence[Any]) -> str:

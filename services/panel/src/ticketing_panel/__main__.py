@@ -6,8 +6,9 @@ on TICKETING_HOST:TICKETING_PORT (default 127.0.0.1:8006)."""
 from __future__ import annotations
 
 import httpx
-from fastapi import FastAPI
-from ticketing_web.observability import configure_logging
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from ticketing_web.observability import Metrics, RequestContext, configure_logging
 from ticketing_web.serve import serve
 from ticketing_web.settings import verifier_from
 
@@ -43,6 +44,21 @@ def create_standalone_app(settings: PanelSettings) -> FastAPI:
     @app.get("/readyz")
     async def readyz() -> dict[str, str]:
         return {"status": "ready"}
+
+    metrics = Metrics("panel")
+
+    @app.get("/metrics")
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # One JSON access line per request, with its path only (a sign-in's token is in the query).
+    app.add_middleware(RequestContext, metrics=metrics)
+
+    @app.get("/panel", include_in_schema=False)
+    async def panel_home() -> Response:
+        # Relative, unlike the framework's slash redirect, which would name this process's own
+        # host (the gateway calls it by its internal address).
+        return Response(status_code=303, headers={"Location": "/panel/"})
 
     app.mount("/panel", panel)
     return app

@@ -13,7 +13,7 @@ import httpx
 
 from .sessions import Session
 
-#: What a form field of the panel is called in the API's problem `errors[].field`.
+#: A JSON object as the API answers it.
 Json = dict[str, Any]
 
 

@@ -21,13 +21,13 @@ from .routes import notifications, signin, ticket, tickets
 from .sessions import SessionStore
 from .settings import PanelSettings
 from .static import StaticFiles
-from .web import Panel, PanelPage, api_error_page, build_templates, error_page
+from .web import TOO_LARGE, Panel, PanelPage, api_error_page, build_templates, error_page
 
 _log = structlog.get_logger("ticketing.panel")
 
 
 class TooLarge(Exception):
-    """The form is over TICKETING_PANEL_MAX_REQUEST_BYTES."""
+    """The form is over TICKETING_PANEL_MAX_REQUEST_BYTES (raised while it streams in)."""
 
 
 class BodyLimit:
@@ -42,7 +42,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            scope["panel.too_large"] = True
+            scope[TOO_LARGE] = True  # refused before its form is read (web.checked_form)
         seen = 0
 
         async def counted() -> Message:
@@ -129,12 +129,6 @@ def create_panel_app(
         templates=build_templates(static),
         catalogs=Catalogs(api),
     )
-
-    @app.middleware("http")
-    async def refuse_declared_too_large(request: Request, call_next: object) -> Response:
-        if request.scope.get("panel.too_large"):
-            return await error_page(request, 413)
-        return await call_next(request)  # type: ignore[operator, no-any-return]
 
     @app.exception_handler(PanelPage)
     async def _panel_page(request: Request, page: PanelPage) -> HTMLResponse:

@@ -52,9 +52,12 @@ class Session:
         self._running[key] = future
         try:
             answer = await action()
-        except BaseException as error:
+        except Exception as error:
             future.set_exception(error)
             future.exception()  # retrieved: a repeat that was not waiting is no error
+            raise
+        except BaseException:
+            future.cancel()  # cancelled: a waiting repeat is cancelled too, and may retry
             raise
         finally:
             self._running.pop(key, None)

@@ -26,6 +26,8 @@ from .settings import PanelSettings
 from .static import StaticFiles
 
 _log = structlog.get_logger("ticketing.panel")
+#: Set in the ASGI scope by the body limit when the declared length is already too large.
+TOO_LARGE = "ticketing_panel.too_large"
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -94,6 +96,8 @@ async def checked_form(request: Request, session: Session) -> FormData:
     session's CSRF token (else 403, before anything is written)."""
     if not same_origin(request):
         raise PanelPage(403)
+    if request.scope.get(TOO_LARGE):
+        raise PanelPage(413)
     form = await request.form(max_files=10, max_fields=100)
     if not csrf_matches(session.csrf_token, form.get("csrf_token")):
         raise PanelPage(403)
@@ -119,7 +123,10 @@ async def layout(panel: Panel, session: Session) -> dict[str, Any]:
 
 async def _unread_notifications(panel: Panel, session: Session) -> int:
     try:
-        page = await panel.api.get(session, "/v1/notifications", params=[("limit", "100")])
+        # Not `fresh`: the bell never waits for the notifications consumer to catch up.
+        page = await panel.api.get(
+            session, "/v1/notifications", params=[("limit", "100")], fresh=False
+        )
     except ApiError as error:
         if error.status in (0, 401) or error.status >= 500:
             raise

@@ -43,13 +43,13 @@ async def _page(
     cursor = request.query_params.get("cursor", "")
     params = [("limit", "30")] + ([("cursor", cursor)] if _CURSOR.fullmatch(cursor) else [])
     try:
-        page = await api.get(session, "/v1/notifications", params=params)
+        page = await api.get(session, "/v1/notifications", params=params, fresh=False)
     except ApiError as error:
         if error.status != 422:
             raise
-        page = await api.get(session, "/v1/notifications", params=[("limit", "30")])
+        page = await api.get(session, "/v1/notifications", params=[("limit", "30")], fresh=False)
     if preferences is None and session.identity.role == "customer":
-        preferences = await api.get(session, "/v1/notifications/preferences")
+        preferences = await api.get(session, "/v1/notifications/preferences", fresh=False)
     return await render(
         request,
         "notifications.html",

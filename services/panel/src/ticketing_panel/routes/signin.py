@@ -59,6 +59,16 @@ async def signed_out(request: Request) -> HTMLResponse:
     return await render(request, "error.html", {"status": 401, "signed_out": True})
 
 
+SEED_DEPARTMENTS = {
+    "technical": "پشتیبانی فنی",
+    "finance": "امور مالی",
+    "upgrade": "ارتقا و تمدید",
+    "refunds": "بازگشت وجه",
+    "documents": "مدارک",
+    "feedback": "انتقادات و پیشنهادات",
+}
+
+
 @dataclass(frozen=True)
 class DemoPerson:
     key: str
@@ -69,6 +79,11 @@ class DemoPerson:
     name: str
     departments: tuple[str, ...] | None = None
     customers: tuple[str, ...] | None = None
+
+    @property
+    def serves(self) -> str:
+        """The departments an agent serves, in Persian (the seeds' default labels)."""
+        return "، ".join(SEED_DEPARTMENTS.get(d, d) for d in self.departments or ())
 
     @property
     def what(self) -> str:

@@ -27,6 +27,18 @@
     };
   }
 
+  // The chosen files' names, in the page's own words (the native input is hidden).
+  Array.prototype.forEach.call(document.querySelectorAll("input.file-input"), function (input) {
+    var names = input.parentNode.querySelector("[data-file-names]");
+    if (!names) return;
+    input.addEventListener("change", function () {
+      var chosen = Array.prototype.map.call(input.files || [], function (f) { return f.name; });
+      names.textContent = chosen.length
+        ? fa(chosen.length) + " فایل: " + chosen.join("، ")
+        : "هنوز فایلی انتخاب نشده است.";
+    });
+  });
+
   Array.prototype.forEach.call(document.querySelectorAll("form[data-upload]"), function (form) {
     form.addEventListener("submit", function (event) {
       var input = form.querySelector("input[type=file]");
