@@ -45,6 +45,19 @@ def test_an_internal_note_and_its_file_never_reach_the_customers_browser(
         server, customer_token, "قطعی اینترنت در شعبه کرج", "از صبح امروز اینترنت شعبه قطع است."
     )
     ticket_id = opened["ticket_id"]
+
+    # The customer is signed in and listening to the live stream while the agent writes.
+    customer = people(customer_token)
+    customer.record_everything()
+    customer.sign_in("/panel/notifications")
+    customer.page.evaluate(
+        """() => {
+            window.__streamed = [];
+            const source = new EventSource('/panel/notifications/stream');
+            source.onmessage = (event) => window.__streamed.push(event.data);
+        }"""
+    )
+
     agent = people(token_for("agent", "a-note", name="رضا کریمی", departments=["technical"]))
     agent.sign_in(f"/panel/tickets/{ticket_id}")
     note = form(agent.page, f"/panel/tickets/{ticket_id}/reply")
@@ -52,6 +65,14 @@ def test_an_internal_note_and_its_file_never_reach_the_customers_browser(
     note.locator("[name=files]").set_input_files([upload("گزارش-بدهی.png", png(), "image/png")])
     note.locator("[name=internal]").check()
     submit(note)
+    # Then a visible reply: once the customer's stream has it, it has had every earlier event.
+    reply = form(agent.page, f"/panel/tickets/{ticket_id}/reply")
+    reply.locator("[name=body]").fill("سلام، قطعی شعبه کرج را پیگیری می‌کنیم.")
+    submit(reply)
+    customer.page.wait_for_function(
+        "() => window.__streamed.some((data) => data.includes('agent_replied'))", timeout=5000
+    )
+    streamed = customer.page.evaluate("() => window.__streamed.join('\\n')")
 
     def internal_notes() -> list[dict[str, Any]]:
         with server.api(agent.token) as api:
@@ -62,14 +83,12 @@ def test_an_internal_note_and_its_file_never_reach_the_customers_browser(
     assert len(internal) == 1, internal
     hidden_id = internal[0]["attachments"][0]["attachment_id"]
 
-    customer = people(customer_token)
-    customer.record_everything()
-    customer.sign_in("/panel/tickets")
     for path in ("/panel/tickets", f"/panel/tickets/{ticket_id}", "/panel/notifications"):
         customer.goto(path)
     customer.goto(f"/panel/tickets?q={'بدهی'}")
     customer.goto(f"/panel/tickets/{ticket_id}")
-    received = _everything_the_browser_received(customer)
+    assert "قطعی شعبه کرج را پیگیری" in customer.page.inner_text("main")
+    received = "\n".join([_everything_the_browser_received(customer), streamed])
     for secret in ("بدهی معوق", "یادداشت داخلی", "گزارش-بدهی.png", hidden_id):
         assert secret not in received
 
