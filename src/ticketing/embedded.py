@@ -117,11 +117,13 @@ def compose(
         attach_attachments(app, attachments)
     if notifications is not None:
         notifications_http.attach(app, notifications)
+    panel_settings = panel_settings or PanelSettings()
     panel_client = httpx.AsyncClient(
-        transport=StreamingASGITransport(app), base_url="http://embedded", follow_redirects=False
+        transport=StreamingASGITransport(app),
+        base_url="http://embedded",
+        follow_redirects=False,
+        timeout=httpx.Timeout(panel_settings.panel_api_timeout_seconds, connect=5.0),
     )
-    panel = create_panel_app(
-        panel_settings or PanelSettings(), api_client=panel_client, verifier=verifier
-    )
+    panel = create_panel_app(panel_settings, api_client=panel_client, verifier=verifier)
     app.mount(PANEL_PREFIX, panel)
     return app

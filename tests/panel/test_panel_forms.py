@@ -264,3 +264,18 @@ async def test_a_customer_cannot_change_a_ticket_through_the_panel(site: Site) -
     assert answer.status_code == 403
     detail = (await site.api.get(f"/v1/tickets/{opened['ticket_id']}", headers=sara.bearer)).json()
     assert detail["priority"] == "high"
+
+
+async def test_an_agent_who_transfers_a_ticket_out_of_their_departments_lands_on_the_list(
+    site: Site,
+) -> None:
+    sara = await site.sign_in("customer", "c-sara")
+    opened = await site.open_ticket(sara)
+    maryam = await site.sign_in("agent", "a-maryam", departments=["technical"])
+    page_path = f"/panel/tickets/{opened['ticket_id']}"
+    moved = await maryam.submit(page_path, f"{page_path}/change", {"department": "finance"})
+    assert moved.status_code == 303
+    assert moved.headers["location"] == "/panel/tickets"
+    assert (await maryam.get(page_path)).status_code == 404  # no longer hers to see
+    kept = await sara.get(page_path)
+    assert "امور مالی" in kept.text

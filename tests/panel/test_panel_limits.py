@@ -9,15 +9,18 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from ticketing_attachments.settings import AttachmentsSettings
 from ticketing_notifications.settings import NotificationsSettings
+from ticketing_panel import create_panel_app
 from ticketing_panel.settings import PanelSettings
 from ticketing_query.settings import QuerySettings
 from ticketing_tickets.settings import TicketsSettings
+from ticketing_web.settings import verifier_from
 
 from ticketing.embedded import create_embedded_app
 
-from .conftest import BASE, OPENING, PDF, Site, hidden_fields
+from .conftest import BASE, OPENING, PDF, Site, hidden_fields, token
 
 NEW = "/panel/tickets/new"
 LIMIT = 64 * 1024
@@ -119,3 +122,39 @@ async def test_an_unexpected_failure_is_a_persian_500_page_without_a_traceback(
     assert "خطایی پیش آمد" in answer.text
     assert "RuntimeError" not in answer.text
     assert "Traceback" not in answer.text
+
+
+def _panel_over(answer: httpx.Response) -> tuple[FastAPI, FastAPI]:
+    """The panel mounted at /panel over an API that gives `answer` to every call."""
+    settings = PanelSettings()
+    client = httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda _: answer), base_url="http://api.test"
+    )
+    outer = FastAPI()
+    panel = create_panel_app(settings, api_client=client, verifier=verifier_from(settings))
+    outer.mount("/panel", panel)
+    return outer, panel
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_an_api_failure_is_the_persian_try_again_page(status: int) -> None:
+    failing = httpx.Response(status, json={"type": "about:blank", "status": status})
+    app, _ = _panel_over(failing)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as browser:
+        signed = await browser.get("/panel/sso", params={"jwt": token("customer", "c-sara")})
+        assert signed.status_code == 303
+        page = await browser.get("/panel/tickets")
+    assert page.status_code == 503
+    assert "سامانه موقتاً در دسترس نیست" in page.text
+    assert "about:blank" not in page.text
+
+
+async def test_a_token_the_api_refuses_ends_the_panel_session() -> None:
+    app, panel = _panel_over(httpx.Response(401, json={"status": 401, "detail": "token revoked"}))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as browser:
+        await browser.get("/panel/sso", params={"jwt": token("customer", "c-sara")})
+        first = await browser.get("/panel/tickets")
+        assert first.status_code == 401
+        assert "وارد شوید" in first.text
+        assert len(panel.state.panel.sessions) == 0
+        assert (await browser.get("/panel/notifications")).status_code == 401

@@ -66,8 +66,15 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
                 await queue.put(_END)
 
         task = asyncio.create_task(run())
+        # The request's read timeout bounds the wait for the answer's start (its body, an SSE
+        # stream say, may take as long as it takes).
+        timeout = (request.extensions.get("timeout") or {}).get("read")
         try:
-            start = await started
+            start = await asyncio.wait_for(asyncio.shield(started), timeout)
+        except TimeoutError as error:
+            left.set()
+            await _stop(task)
+            raise httpx.ReadTimeout("the in-process app did not answer in time") from error
         except BaseException:
             left.set()
             await _stop(task)

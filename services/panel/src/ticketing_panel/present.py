@@ -90,4 +90,5 @@ def file_size(size: object) -> str:
         return f"{fa_digits(size)} بایت"
     if size < 1024 * 1024:
         return f"{fa_digits(round(size / 1024))} کیلوبایت"
-    return f"{fa_digits(f'{size / (1024 * 1024):.1f}')} مگابایت"
+    megabytes = f"{size / (1024 * 1024):.1f}".replace(".", "٫")  # the Persian decimal mark
+    return f"{fa_digits(megabytes)} مگابایت"

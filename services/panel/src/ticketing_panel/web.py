@@ -122,8 +122,16 @@ async def layout(panel: Panel, session: Session) -> dict[str, Any]:
 
 
 async def _unread_notifications(panel: Panel, session: Session) -> int:
+    """The bell's number: the API's `unread_count` (one item asked for, not a page)."""
     try:
         # Not `fresh`: the bell never waits for the notifications consumer to catch up.
+        page = await panel.api.get(
+            session, "/v1/notifications", params=[("limit", "1")], fresh=False
+        )
+        count = page.get("unread_count")
+        if isinstance(count, int):
+            return count
+        # an API without `unread_count`: counted from its first page
         page = await panel.api.get(
             session, "/v1/notifications", params=[("limit", "100")], fresh=False
         )
@@ -131,9 +139,6 @@ async def _unread_notifications(panel: Panel, session: Session) -> int:
         if error.status in (0, 401) or error.status >= 500:
             raise
         return 0
-    count = page.get("unread_count")
-    if isinstance(count, int):
-        return count
     return sum(1 for item in page.get("items", []) if not item.get("read", True))
 
 

@@ -77,9 +77,10 @@ async def ticket(request: Request, ticket_id: str) -> HTMLResponse:
 
 
 async def _once(
-    request: Request, ticket_id: str, action: Callable[[Session, Any], Awaitable[None]]
+    request: Request, ticket_id: str, action: Callable[[Session, Any], Awaitable[str | None]]
 ) -> Response:
-    """A ticket form: checked, run once per form key, then 303 back to the ticket."""
+    """A ticket form: checked, run once per form key, then 303 back to the ticket (or where
+    the action says)."""
     session = current_session(request)
     path = _ticket_path(ticket_id)
     form = await checked_form(request, session)
@@ -88,8 +89,8 @@ async def _once(
         raise PanelPage(400)
 
     async def act() -> str:
-        await action(session, form)
-        return f"{PREFIX}/tickets/{ticket_id}"
+        elsewhere = await action(session, form)
+        return elsewhere or f"{PREFIX}/tickets/{ticket_id}"
 
     try:
         return see_other(await session.once(key, act))
@@ -107,7 +108,7 @@ async def reply(request: Request, ticket_id: str) -> Response:
     """A message with files; the agent side may mark it follow-up or an internal note."""
     api = panel_of(request).api
 
-    async def post(session: Session, form: Any) -> None:
+    async def post(session: Session, form: Any) -> str | None:
         body: dict[str, Any] = {"body": forms.text(form, "body")}
         if session.identity.role in ("agent", "admin"):
             body["follow_up"] = forms.checked(form, "follow_up")
@@ -128,6 +129,7 @@ async def reply(request: Request, ticket_id: str) -> Response:
             REPLY_FIELDS,
             fallback="body",
         )
+        return None
 
     return await _once(request, ticket_id, post)
 
@@ -137,7 +139,7 @@ async def close(request: Request, ticket_id: str) -> Response:
     """Closes the ticket, with an optional reason."""
     api = panel_of(request).api
 
-    async def post(session: Session, form: Any) -> None:
+    async def post(session: Session, form: Any) -> str | None:
         reason = forms.text(form, "reason").strip()
         await _refusable(
             api.write(
@@ -149,6 +151,7 @@ async def close(request: Request, ticket_id: str) -> Response:
             ("reason",),
             fallback="reason",
         )
+        return None
 
     return await _once(request, ticket_id, post)
 
@@ -157,8 +160,9 @@ async def close(request: Request, ticket_id: str) -> Response:
 async def reopen(request: Request, ticket_id: str) -> Response:
     api = panel_of(request).api
 
-    async def post(session: Session, form: Any) -> None:
+    async def post(session: Session, form: Any) -> str | None:
         await api.write("POST", f"{_ticket_path(ticket_id)}/reopen", session)
+        return None
 
     return await _once(request, ticket_id, post)
 
@@ -168,7 +172,7 @@ async def change(request: Request, ticket_id: str) -> Response:
     """The agent side: transfer department, change priority, assign (to me)."""
     api = panel_of(request).api
 
-    async def post(session: Session, form: Any) -> None:
+    async def post(session: Session, form: Any) -> str | None:
         body: dict[str, Any] = {}
         for name in CHANGE_FIELDS:
             value = forms.text(form, name).strip()
@@ -177,12 +181,16 @@ async def change(request: Request, ticket_id: str) -> Response:
         if body.get("priority") is not None and body["priority"] not in PRIORITIES:
             raise Refused(forms.one_error("priority"))
         if not body:
-            return
+            return None
         await _refusable(
             api.write("PATCH", _ticket_path(ticket_id), session, json=body),
             CHANGE_FIELDS,
             fallback="department",
         )
+        moved_to, served = body.get("department"), session.identity.departments
+        if moved_to is not None and served is not None and moved_to not in served:
+            return f"{PREFIX}/tickets"  # transferred out of the agent's sight: back to the list
+        return None
 
     return await _once(request, ticket_id, post)
 

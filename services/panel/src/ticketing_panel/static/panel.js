@@ -1,6 +1,7 @@
 // The panel's live parts; every page works without them.
 // 1. The bell: the unread count follows the panel's own notification stream (the session
 //    cookie authenticates it; no token in any URL).
+//    On a ticket's page, news of that ticket shows a link to see it.
 // 2. Upload progress on forms with files.
 (function () {
   "use strict";
@@ -23,6 +24,10 @@
         count += 1;
         badge.textContent = fa(count);
         bell.classList.add("has-unread");
+      }
+      var notice = document.querySelector("[data-live-notice]");
+      if (item && notice && notice.getAttribute("data-ticket") === item.ticket_id) {
+        notice.hidden = false;
       }
     };
   }
