@@ -13,7 +13,7 @@ API calls each page makes; and the bytes a browser fetches on a first and a repe
   20 untimed calls, wall time from sending to the last byte over loopback. Pages: the customer's
   and a one-department agent's `/panel/tickets` and `/panel/tickets/{id}`. API, with the same
   tokens: the calls those pages make (`GET /v1/tickets` with the page's limit, `GET
-  /v1/counters`, `GET /v1/notifications?limit=100` for the bell, `POST /v1/tickets/{id}/read`,
+  /v1/counters`, `GET /v1/notifications?limit=1` for the bell, `POST /v1/tickets/{id}/read`,
   `GET /v1/tickets/{id}`); a page's time minus the sum of its calls' p50 is the rendering and
   the hops between them.
 - Bytes (response bodies as sent, gzip when the server compresses): a first visit of the
@@ -183,7 +183,7 @@ def http_part(scratch: Path, customer_id: str, samples: int) -> dict[str, Any]:
             calls = {
                 "list": _timed(api, "GET", "/v1/tickets?limit=20", samples),
                 "counters": _timed(api, "GET", "/v1/counters", samples),
-                "bell": _timed(api, "GET", "/v1/notifications?limit=100", samples),
+                "bell": _timed(api, "GET", "/v1/notifications?limit=1", samples),
                 "read": _timed(api, "POST", f"/v1/tickets/{ticket_id}/read", samples),
                 "detail": _timed(api, "GET", f"/v1/tickets/{ticket_id}", samples),
             }
