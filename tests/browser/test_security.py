@@ -205,3 +205,31 @@ def test_html_script_and_bidi_controls_in_a_title_and_body_render_as_text(
     shoot(agent.page, screenshots, "hostile-ticket")
     assert customer.dialogs == []
     assert agent.dialogs == []
+
+
+def test_a_reply_with_a_refused_file_keeps_the_typed_text_and_says_why_in_persian(
+    server: LiveServer, people: Any
+) -> None:
+    token = token_for("customer", "c-refused-file")
+    ticket_id = _open_by_api(server, token, "ارسال فایل نصبی", "فایل نصب را می‌فرستم.")["ticket_id"]
+    customer = people(token)
+    customer.sign_in(f"/panel/tickets/{ticket_id}")
+    reply = form(customer.page, f"/panel/tickets/{ticket_id}/reply")
+    typed = "این هم فایل نصب برنامه، لطفاً بررسی کنید."
+    reply.locator("[name=body]").fill(typed)
+    program = b"MZ\x90\x00" + b"\x00" * 60 + b"PE\x00\x00" + b"\x00" * 200
+    reply.locator("[name=files]").set_input_files([upload("setup.exe", program, "image/png")])
+    fresh = set(reply.inner_text().splitlines())
+    with customer.page.expect_response(lambda r: r.request.method == "POST") as answer:
+        reply.locator("button:not([type=button]):not([type=reset])").first.click()
+    assert answer.value.status == 422
+    again = form(customer.page, f"/panel/tickets/{ticket_id}/reply")
+    assert again.locator("[name=body]").input_value() == typed
+    added = set(again.inner_text().splitlines()) - fresh
+    assert any(re.search("[\u0600-\u06ff]", line) for line in added), added
+    # The event store answers at once: no message was written (a refusal writes nothing).
+    with server.api(token_for("admin", "admin-check")) as api:
+        history = api.get("/v1/events", params={"after": 0, "limit": 1000}).text
+    mine = [line for line in history.splitlines() if ticket_id in line]
+    assert any("TicketOpened" in line for line in mine)
+    assert not any("MessagePosted" in line for line in mine)
