@@ -20,7 +20,7 @@ from ticketing_web.auth import TokenVerifier
 from . import present
 from .api import Api, ApiError
 from .catalog import Catalogs
-from .guards import COOKIE, PREFIX, csrf_matches, same_origin
+from .guards import COOKIE, PREFIX, csrf_matches, masked_csrf, same_origin
 from .sessions import Session, SessionStore
 from .settings import PanelSettings
 from .static import StaticFiles
@@ -162,7 +162,7 @@ async def render(
         shared |= {
             "me": identity,
             "agent_side": identity.role in ("agent", "admin"),
-            "csrf_token": session.csrf_token,
+            "csrf_token": masked_csrf(session.csrf_token),
             **await layout(panel, session),
         }
     html = panel.templates.get_template(template).render({**shared, **context})
