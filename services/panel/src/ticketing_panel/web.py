@@ -150,7 +150,10 @@ async def render(
     session: Session | None = None,
     status: int = 200,
     headers: Mapping[str, str] | None = None,
+    chrome: Mapping[str, Any] | None = None,
 ) -> HTMLResponse:
+    """`template` with the layout; `chrome`: the layout's data when the page fetched it
+    alongside its own (`layout`), else it is fetched here."""
     panel = panel_of(request)
     shared: dict[str, Any] = {
         "me": None,
@@ -163,7 +166,7 @@ async def render(
             "me": identity,
             "agent_side": identity.role in ("agent", "admin"),
             "csrf_token": masked_csrf(session.csrf_token),
-            **await layout(panel, session),
+            **(chrome if chrome is not None else await layout(panel, session)),
         }
     html = panel.templates.get_template(template).render({**shared, **context})
     return HTMLResponse(html, status_code=status, headers=dict(headers or {}))
