@@ -56,6 +56,8 @@ GOOD_CLAIMS = {"sub": "cust-1", "role": "customer", "brand": "acme"}
         forged({**GOOD_CLAIMS, "exp": int(time.time()) + 60}, alg="none", key=""),
         forged({**GOOD_CLAIMS, "role": "superuser", "exp": int(time.time()) + 60}),
         forged({**GOOD_CLAIMS, "brand": "acme-corp", "exp": int(time.time()) + 60}),
+        # `$` lets a trailing newline through; the brand check is a full match.
+        forged({**GOOD_CLAIMS, "brand": "acme\n", "exp": int(time.time()) + 60}),
         forged({"sub": "cust-1", "role": "customer", "exp": int(time.time()) + 60}),
         forged({**GOOD_CLAIMS}),
     ],
@@ -69,6 +71,7 @@ GOOD_CLAIMS = {"sub": "cust-1", "role": "customer", "brand": "acme"}
         "alg-none",
         "unknown-role",
         "bad-brand",
+        "brand-with-newline",
         "no-brand",
         "no-exp",
     ],

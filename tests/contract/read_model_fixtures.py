@@ -142,6 +142,7 @@ class Story:
         by_agent: bool = False,
         priority: str = "normal",
         seconds: float = 60,
+        name: str | None = None,
     ) -> EventIn:
         data = {
             "ticket_id": self.ticket_id,
@@ -155,6 +156,7 @@ class Story:
             "body": body,
             "attachment_ids": [],
             "opened_by_side": AGENT_SIDE if by_agent else CUSTOMER_SIDE,
+            "opened_by_name": name,
         }
         actor = ("agent-1", "agent") if by_agent else (self.customer_id, "customer")
         return self._event("TicketOpened", data, actor=actor, seconds=seconds)
@@ -179,6 +181,7 @@ class Story:
         side: str,
         attachment_ids: Sequence[str] = (),
         seconds: float = 60,
+        name: str | None = None,
     ) -> EventIn:
         data = {
             "message_id": uuid.uuid4().hex,
@@ -187,6 +190,7 @@ class Story:
             "internal": internal,
             "follow_up": follow_up,
             "author_side": side,
+            "author_name": name,
         }
         actor = (self.customer_id, "customer") if side == CUSTOMER_SIDE else ("agent-1", "agent")
         return self._event("MessagePosted", data, actor=actor, seconds=seconds)
@@ -197,10 +201,16 @@ class Story:
     def customer_read(self) -> EventIn:
         return self._event("CustomerRead", {}, actor=(self.customer_id, "customer"))
 
-    def closed(self, seconds: float = 60) -> EventIn:
-        return self._event(
-            "TicketClosed", {"reason": None}, actor=("agent-1", "agent"), seconds=seconds
-        )
+    def closed(
+        self,
+        seconds: float = 60,
+        *,
+        reason: str | None = None,
+        name: str | None = None,
+        by: tuple[str, str] = ("agent-1", "agent"),
+    ) -> EventIn:
+        data = {"reason": reason, "closed_by_name": name}
+        return self._event("TicketClosed", data, actor=by, seconds=seconds)
 
     def reopened(self) -> EventIn:
         return self._event("TicketReopened", {}, actor=(self.customer_id, "customer"))

@@ -154,6 +154,45 @@ async def test_messages_come_oldest_first_with_the_opening_body_first(
     assert messages[0].created_at == story.events[0].occurred_at
 
 
+async def test_each_message_keeps_its_authors_name_or_none(
+    read_model: ReadModel, clock: Clock
+) -> None:
+    story = Story(clock)
+    story.opened(name="مریم رضایی")
+    story.agent_reply(name="علی کریمی")
+    story.internal_note()
+    await project(read_model, story.events)
+    messages = await read_model.messages("acme", story.ticket_id)
+    assert [m.author_name for m in messages] == ["مریم رضایی", "علی کریمی", None]
+
+
+async def test_who_closed_a_ticket_when_and_why_is_kept_until_it_is_reopened(
+    read_model: ReadModel, clock: Clock
+) -> None:
+    story = Story(clock)
+    story.opened()
+    closing = story.closed(reason="مشکل برطرف شد", name="مریم رضایی", by=("cust-1", "customer"))
+    await project(read_model, story.events)
+    view = await read_model.get("acme", story.ticket_id)
+    assert view is not None
+    assert (view.closed, view.closed_at) == (True, closing.occurred_at)
+    assert (view.closed_by_id, view.closed_by_role, view.closed_by_name) == (
+        "cust-1",
+        "customer",
+        "مریم رضایی",
+    )
+    assert view.close_reason == "مشکل برطرف شد"
+    assert await read_model.load([("acme", story.ticket_id)]) == {("acme", story.ticket_id): view}
+    assert await read_model.list(AGENT, Filter(closed=True), limit=5, after=None) == [view]
+    story.reopened()
+    await project(read_model, story.events[-1:])
+    reopened = await read_model.get("acme", story.ticket_id)
+    assert reopened is not None
+    assert reopened.closed is False
+    assert (reopened.closed_at, reopened.closed_by_id, reopened.closed_by_role) == (None,) * 3
+    assert (reopened.closed_by_name, reopened.close_reason) == (None, None)
+
+
 async def test_reset_forgets_every_ticket_message_counter_and_the_checkpoint(
     read_model: ReadModel, clock: Clock
 ) -> None:

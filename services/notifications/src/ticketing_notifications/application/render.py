@@ -25,8 +25,7 @@ class Renderer:
         return f"{self._base_url}/panel/tickets/{job.ticket_id}"
 
     def __call__(self, job: Job) -> OutgoingMessage:
-        # A job queued before titles were kept has none: its text names the tracking code only.
-        line = in_app_text(job.kind, code=job.tracking_code, title=job.title or job.tracking_code)
+        line = in_app_text(job.kind, code=job.tracking_code, title=job.title)
         when = jalali(job.occurred_at)
         link = self.link(job)
         if job.channel == "sms":

@@ -28,7 +28,10 @@ SUBJECT: dict[str, str] = {
 
 
 def ticket_words(*, code: str, title: str) -> str:
-    """How a text names a ticket: «title» (کد پیگیری code), the title isolated."""
+    """How a text names a ticket: «title» (کد پیگیری code), the title isolated; by its code
+    alone when no title is known (an email queued before titles were kept)."""
+    if not title:
+        return code
     return f"«\u2068{title}\u2069» (کد پیگیری {code})"
 
 
