@@ -133,7 +133,7 @@ def create_panel_app(
 
     @app.exception_handler(PanelPage)
     async def _panel_page(request: Request, page: PanelPage) -> HTMLResponse:
-        return await error_page(request, page.status)
+        return await error_page(request, page.status, forged=page.forged)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, error: ApiError) -> HTMLResponse:

@@ -32,11 +32,13 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 class PanelPage(Exception):
-    """Answer with one of the Persian pages instead of the one asked for."""
+    """Answer with one of the Persian pages instead of the one asked for; `forged`: a POST
+    that did not come from our own form (its page says so, and that nothing was written)."""
 
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, *, forged: bool = False) -> None:
         super().__init__(status)
         self.status = status
+        self.forged = forged
 
 
 @dataclass
@@ -95,12 +97,12 @@ async def checked_form(request: Request, session: Session) -> FormData:
     """A POST's form, once it is known to come from our own page: same origin and the
     session's CSRF token (else 403, before anything is written)."""
     if not same_origin(request):
-        raise PanelPage(403)
+        raise PanelPage(403, forged=True)
     if request.scope.get(TOO_LARGE):
         raise PanelPage(413)
     form = await request.form(max_files=10, max_fields=100)
     if not csrf_matches(session.csrf_token, form.get("csrf_token")):
-        raise PanelPage(403)
+        raise PanelPage(403, forged=True)
     return form
 
 
@@ -172,11 +174,11 @@ async def render(
     return HTMLResponse(html, status_code=status, headers=dict(headers or {}))
 
 
-async def error_page(request: Request, status: int) -> HTMLResponse:
+async def error_page(request: Request, status: int, *, forged: bool = False) -> HTMLResponse:
     """The Persian page for `status`; the layout only when it can still be drawn."""
     panel = panel_of(request)
     session = session_or_none(request) if status != 401 else None
-    context = {"status": status}
+    context = {"status": status, "forged": forged}
     if session is not None:
         try:
             return await render(request, "error.html", context, session=session, status=status)
