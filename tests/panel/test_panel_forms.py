@@ -49,6 +49,7 @@ async def test_a_new_ticket_without_proof_of_our_own_form_is_403_and_nothing_is_
             hidden[name] = value
     answer = await sara.submit(NEW, NEW, OPENING, hidden=hidden, headers=headers)
     assert answer.status_code == 403, case
+    assert "از صفحهٔ خود پنل فرستاده نشده" in answer.text
     assert "چیزی ثبت نشد" in answer.text
     await asyncio.sleep(0.05)
     assert await _count(site, sara) == 0
@@ -262,6 +263,7 @@ async def test_a_customer_cannot_change_a_ticket_through_the_panel(site: Site) -
     hidden = hidden_fields(page.text, f"{page_path}/close")
     answer = await sara.client.post(f"{page_path}/change", data={**hidden, "priority": "urgent"})
     assert answer.status_code == 403
+    assert "این کار در دسترسی شما نیست" in answer.text
     detail = (await site.api.get(f"/v1/tickets/{opened['ticket_id']}", headers=sara.bearer)).json()
     assert detail["priority"] == "high"
 

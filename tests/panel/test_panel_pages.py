@@ -286,3 +286,23 @@ async def test_frame_ancestors_come_from_the_setting(site: Site) -> None:
 
     headers = dict(SecurityHeaders(site.app, frame_ancestors="https://brand.example").headers)
     assert b"frame-ancestors https://brand.example" in headers[b"content-security-policy"]
+
+
+async def test_pages_are_compressed_and_carry_a_differently_masked_csrf_token_each_time(
+    site: Site,
+) -> None:
+    sara = await site.sign_in("customer", "c-sara")
+    first = await sara.get("/panel/tickets?q=csrf_token", headers={"Accept-Encoding": "gzip"})
+    second = await sara.get("/panel/tickets?q=csrf_token", headers={"Accept-Encoding": "gzip"})
+    assert first.headers["content-encoding"] == "gzip"
+    assert hidden_fields(first.text, "/panel/logout") != hidden_fields(second.text, "/panel/logout")
+    stream = await sara.client.get("/panel/static/x/panel.css", headers={"Accept-Encoding": "gzip"})
+    assert stream.status_code == 404  # an unknown version: nothing served
+
+
+async def test_the_agent_sees_the_customer_by_name_and_id(site: Site) -> None:
+    sara = await site.sign_in("customer", "c-sara", name="سارا محمدی")
+    opened = await site.open_ticket(sara)
+    maryam = await _person(site, "agent")
+    page = await maryam.get(f"/panel/tickets/{opened['ticket_id']}")
+    assert '<bdi>سارا محمدی</bdi> · <span class="muted">شناسه</span> <bdi>c-sara</bdi>' in page.text

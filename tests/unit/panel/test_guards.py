@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from starlette.requests import Request
-from ticketing_panel.guards import safe_return_to, same_origin
+from ticketing_panel.guards import csrf_matches, masked_csrf, safe_return_to, same_origin
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,32 @@ def _request(**headers: str) -> Request:
 )
 def test_a_post_is_ours_only_from_our_own_origin(headers: dict[str, str], ours: bool) -> None:
     assert same_origin(_request(**headers)) is ours
+
+
+def test_a_masked_csrf_token_differs_every_time_and_still_matches() -> None:
+    secret = "r4nd0m-session-csrf-token-of-43-characters-"
+    first, second = masked_csrf(secret), masked_csrf(secret)
+    assert first != second
+    assert secret not in first
+    assert csrf_matches(secret, first)
+    assert csrf_matches(secret, second)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        None,
+        "",
+        "r4nd0m-session-csrf-token-of-43-characters-",  # the bare secret is never in a page
+        "not base64 at all!",
+        "AAAA",
+        "x" * 300,
+        "۱۲۳۴",
+    ],
+)
+def test_anything_but_a_masked_token_of_this_session_is_refused(given: object) -> None:
+    assert not csrf_matches("r4nd0m-session-csrf-token-of-43-characters-", given)
+
+
+def test_a_masked_token_of_another_session_is_refused() -> None:
+    assert not csrf_matches("one-session-token", masked_csrf("another-session-token"))

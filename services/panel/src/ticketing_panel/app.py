@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ticketing_web.auth import TokenVerifier
 
@@ -132,7 +133,7 @@ def create_panel_app(
 
     @app.exception_handler(PanelPage)
     async def _panel_page(request: Request, page: PanelPage) -> HTMLResponse:
-        return await error_page(request, page.status)
+        return await error_page(request, page.status, forged=page.forged)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, error: ApiError) -> HTMLResponse:
@@ -157,6 +158,17 @@ def create_panel_app(
 
     for module in (signin, tickets, ticket, notifications):
         app.include_router(module.router)
+    # Pages and assets compressed (a list page shrinks several times); the live stream and
+    # downloads pass as they are.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=1024,
+        exclude_content_types=(
+            *DEFAULT_EXCLUDED_CONTENT_TYPES,
+            "application/pdf",
+            "application/octet-stream",
+        ),
+    )
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.panel_frame_ancestors)
     app.add_middleware(BodyLimit, max_bytes=settings.panel_max_request_bytes)
     return app

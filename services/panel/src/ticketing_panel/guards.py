@@ -3,8 +3,11 @@ state-changing request really comes from one of our own forms (CSRF token and Or
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import re
+import secrets
 from urllib.parse import quote, unquote, urlsplit
 
 from starlette.requests import Request
@@ -71,5 +74,31 @@ def same_origin(request: Request) -> bool:
     return parts.netloc.lower() in {h.lower() for h in ours if h}
 
 
+def masked_csrf(token: str) -> str:
+    """The session's CSRF token under a fresh random mask, for one page.
+
+    Pages are compressed and some echo what a person typed (a search): a secret written the
+    same way in every answer could be read out from compressed sizes (BREACH). Masked, it is
+    written differently every time."""
+    raw = token.encode()
+    mask = secrets.token_bytes(len(raw))
+    return base64.urlsafe_b64encode(mask + _xor(raw, mask)).decode()
+
+
 def csrf_matches(expected: str, given: object) -> bool:
-    return isinstance(given, str) and hmac.compare_digest(expected.encode(), given.encode())
+    """Whether a form's `csrf_token` is the session's token under some mask."""
+    if not isinstance(given, str) or len(given) > 256:
+        return False
+    try:
+        both = base64.urlsafe_b64decode(given.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return False
+    half = len(both) // 2
+    mask, hidden = both[:half], both[half:]
+    if len(mask) != len(hidden):
+        return False
+    return hmac.compare_digest(expected.encode(), _xor(hidden, mask))
+
+
+def _xor(data: bytes, mask: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(data, mask, strict=True))

@@ -20,7 +20,7 @@ from ticketing_web.auth import TokenVerifier
 from . import present
 from .api import Api, ApiError
 from .catalog import Catalogs
-from .guards import COOKIE, PREFIX, csrf_matches, same_origin
+from .guards import COOKIE, PREFIX, csrf_matches, masked_csrf, same_origin
 from .sessions import Session, SessionStore
 from .settings import PanelSettings
 from .static import StaticFiles
@@ -32,11 +32,13 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 class PanelPage(Exception):
-    """Answer with one of the Persian pages instead of the one asked for."""
+    """Answer with one of the Persian pages instead of the one asked for; `forged`: a POST
+    that did not come from our own form (its page says so, and that nothing was written)."""
 
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, *, forged: bool = False) -> None:
         super().__init__(status)
         self.status = status
+        self.forged = forged
 
 
 @dataclass
@@ -95,12 +97,12 @@ async def checked_form(request: Request, session: Session) -> FormData:
     """A POST's form, once it is known to come from our own page: same origin and the
     session's CSRF token (else 403, before anything is written)."""
     if not same_origin(request):
-        raise PanelPage(403)
+        raise PanelPage(403, forged=True)
     if request.scope.get(TOO_LARGE):
         raise PanelPage(413)
     form = await request.form(max_files=10, max_fields=100)
     if not csrf_matches(session.csrf_token, form.get("csrf_token")):
-        raise PanelPage(403)
+        raise PanelPage(403, forged=True)
     return form
 
 
@@ -150,7 +152,10 @@ async def render(
     session: Session | None = None,
     status: int = 200,
     headers: Mapping[str, str] | None = None,
+    chrome: Mapping[str, Any] | None = None,
 ) -> HTMLResponse:
+    """`template` with the layout; `chrome`: the layout's data when the page fetched it
+    alongside its own (`layout`), else it is fetched here."""
     panel = panel_of(request)
     shared: dict[str, Any] = {
         "me": None,
@@ -162,18 +167,18 @@ async def render(
         shared |= {
             "me": identity,
             "agent_side": identity.role in ("agent", "admin"),
-            "csrf_token": session.csrf_token,
-            **await layout(panel, session),
+            "csrf_token": masked_csrf(session.csrf_token),
+            **(chrome if chrome is not None else await layout(panel, session)),
         }
     html = panel.templates.get_template(template).render({**shared, **context})
     return HTMLResponse(html, status_code=status, headers=dict(headers or {}))
 
 
-async def error_page(request: Request, status: int) -> HTMLResponse:
+async def error_page(request: Request, status: int, *, forged: bool = False) -> HTMLResponse:
     """The Persian page for `status`; the layout only when it can still be drawn."""
     panel = panel_of(request)
     session = session_or_none(request) if status != 401 else None
-    context = {"status": status}
+    context = {"status": status, "forged": forged}
     if session is not None:
         try:
             return await render(request, "error.html", context, session=session, status=status)

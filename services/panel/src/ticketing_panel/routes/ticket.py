@@ -3,6 +3,7 @@ changes, and attachments downloaded through the panel with the person's own toke
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -19,6 +20,7 @@ from ..web import (
     PanelPage,
     checked_form,
     current_session,
+    layout,
     new_form_key,
     panel_of,
     render,
@@ -47,6 +49,7 @@ async def ticket_page(
     typed: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    chrome: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     catalog = await panel_of(request).catalogs.for_session(session)
     return await render(
@@ -62,6 +65,7 @@ async def ticket_page(
         },
         session=session,
         status=status,
+        chrome=chrome,
     )
 
 
@@ -72,8 +76,10 @@ async def ticket(request: Request, ticket_id: str) -> HTMLResponse:
     path = _ticket_path(ticket_id)
     api = panel_of(request).api
     await api.write("POST", f"{path}/read", session)
-    shown = await api.get(session, path)
-    return await ticket_page(request, session, shown)
+    # after the read, so the sidebar counts it; the ticket and the layout at once
+    panel = panel_of(request)
+    shown, chrome = await asyncio.gather(api.get(session, path), layout(panel, session))
+    return await ticket_page(request, session, shown, chrome=chrome)
 
 
 async def _once(

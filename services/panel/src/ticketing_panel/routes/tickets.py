@@ -3,6 +3,7 @@ and finding a ticket by its tracking code."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -19,6 +20,7 @@ from ..web import (
     PanelPage,
     checked_form,
     current_session,
+    layout,
     new_form_key,
     panel_of,
     render,
@@ -66,14 +68,21 @@ async def tickets(request: Request) -> HTMLResponse:
     session = current_session(request)
     panel = panel_of(request)
     params = list_filters(request, session)
-    try:
-        page = await panel.api.get(session, "/v1/tickets", params=params)
-    except ApiError as error:
-        if error.status != 422:
-            raise
-        params = [p for p in params if p[0] != "cursor"]  # a stale or foreign cursor
-        page = await panel.api.get(session, "/v1/tickets", params=params)
-    catalog = await panel.catalogs.for_session(session)
+
+    async def listed() -> dict[str, Any]:
+        nonlocal params
+        try:
+            return await panel.api.get(session, "/v1/tickets", params=params)
+        except ApiError as error:
+            if error.status != 422:
+                raise
+            params = [p for p in params if p[0] != "cursor"]  # a stale or foreign cursor
+            return await panel.api.get(session, "/v1/tickets", params=params)
+
+    # The list, the sidebar and the bell at once: a page waits for the slowest, not the sum.
+    page, chrome, catalog = await asyncio.gather(
+        listed(), layout(panel, session), panel.catalogs.for_session(session)
+    )
     chosen = {k: v for k, v in params if k not in ("status", "cursor")}
     next_params = [p for p in params if p[0] != "cursor"]
     return await render(
@@ -89,6 +98,7 @@ async def tickets(request: Request) -> HTMLResponse:
             "catalog": catalog,
         },
         session=session,
+        chrome=chrome,
     )
 
 
