@@ -38,6 +38,7 @@ BENCHES = {
     "notifications": "bench.notifications_bench",
     "relay": "bench.relay_bench",
     "distributed": "bench.distributed_bench",
+    "panel": "bench.panel_bench",
 }
 
 
@@ -122,6 +123,23 @@ ROWS: dict[str, list[Row]] = {
         Row("command p99 under that load", ("http", "lag", "command", "p99_ms"), "ms"),
         Row("lag errors (non-2xx)", ("http", "lag", "errors"), "requests", ("==", 0)),
         Row("stale reads with X-Min-Position", ("http", "lag", "stale_reads"), "reads", ("==", 0)),
+    ],
+    "panel": [
+        *(
+            Row(f"{label} p99, 100k tickets", (who, kind, key, "p99_ms"), "ms")
+            for who in ("customer", "agent")
+            for label, kind, key in (
+                (f"{who}: /panel/tickets", "pages", "tickets_page"),
+                (f"{who}: ticket page, 50 messages", "pages", "ticket_page"),
+                (f"{who}: API list", "api", "list"),
+                (f"{who}: API counters", "api", "counters"),
+                (f"{who}: API notifications (bell)", "api", "bell"),
+                (f"{who}: API read", "api", "read"),
+                (f"{who}: API ticket detail", "api", "detail"),
+            )
+        ),
+        Row("first visit, tickets page", ("bytes", "first_visit_bytes"), "bytes"),
+        Row("repeat visit, tickets page", ("bytes", "repeat_visit_bytes"), "bytes"),
     ],
     "attachments": [
         Row("upload 10 MiB, sequential", ("sequential", "mb_per_s"), "MB/s"),

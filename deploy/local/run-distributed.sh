@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The distributed mode on this machine: the relay, the four services and the gateway as local
+# The distributed mode on this machine: the relay, the four services, the panel and the gateway as local
 # processes on the engines that `make engines-up` started (Kafka, FerretDB, MinIO/s3proxy).
 #
 #   deploy/local/run-distributed.sh [--run-dir DIR] [--port-base 8000] [--ready-timeout 90]

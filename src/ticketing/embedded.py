@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 from ticketing_attachments.bootstrap import AttachmentsService, build_attachments_service
 from ticketing_attachments.entrypoints.http import ATTACHMENTS_PREFIX
@@ -21,6 +22,9 @@ from ticketing_feed import StoreFeed
 from ticketing_notifications.bootstrap import NotificationsService, build_notifications_service
 from ticketing_notifications.entrypoints import http as notifications_http
 from ticketing_notifications.settings import NotificationsSettings
+from ticketing_panel import create_panel_app
+from ticketing_panel.asgi_stream import StreamingASGITransport
+from ticketing_panel.settings import PanelSettings
 from ticketing_query.bootstrap import QueryService, build_query_service
 from ticketing_query.entrypoints import http as query_http
 from ticketing_query.settings import QuerySettings
@@ -37,12 +41,15 @@ from ticketing_web.settings import verifier_from
 
 from ticketing.wiring import AttachmentsForQuery, AttachmentsForTickets
 
+PANEL_PREFIX = "/panel"
+
 
 def create_embedded_app(
     settings: TicketsSettings | None = None,
     query_settings: QuerySettings | None = None,
     attachments_settings: AttachmentsSettings | None = None,
     notifications_settings: NotificationsSettings | None = None,
+    panel_settings: PanelSettings | None = None,
 ) -> FastAPI:
     """The whole product as one ASGI app; its lifespan runs the consumers and closes the stores."""
     settings = settings or TicketsSettings()
@@ -62,7 +69,7 @@ def create_embedded_app(
     query = build_query_service(query_settings, store=store)
     query.attachments = AttachmentsForQuery(attachments)
     notifications = build_notifications_service(notifications_settings, feed=StoreFeed(store))
-    return compose(tickets, query, attachments, notifications)
+    return compose(tickets, query, attachments, notifications, panel_settings)
 
 
 def compose(
@@ -70,8 +77,10 @@ def compose(
     query: QueryService,
     attachments: AttachmentsService | None = None,
     notifications: NotificationsService | None = None,
+    panel_settings: PanelSettings | None = None,
 ) -> FastAPI:
-    """One app serving every service's routes (tests build the services themselves)."""
+    """One app serving every service's routes (tests build the services themselves), and the
+    panel under /panel calling that same app in-process."""
     consumers = [c for c in (query, attachments, notifications) if c is not None]
 
     @asynccontextmanager
@@ -90,15 +99,17 @@ def compose(
             return False
         return all([await consumer.ready() for consumer in consumers])
 
+    verifier = verifier_from(tickets.settings)
     app = build_app(
         title="Ticketing (embedded)",
         service="embedded",
         version="1",
-        token_verifier=verifier_from(tickets.settings),
+        token_verifier=verifier,
         max_body_bytes=tickets.settings.max_body_bytes,
         readiness=ready,
         lifespan=lifespan,
-        body_limit_exempt=(ATTACHMENTS_PREFIX,),  # uploads enforce their own, larger limit
+        # uploads and the panel's forms (files included) enforce their own, larger limits
+        body_limit_exempt=(ATTACHMENTS_PREFIX, PANEL_PREFIX),
     )
     tickets_http.attach(app, tickets)
     query_http.attach(app, query)
@@ -106,4 +117,13 @@ def compose(
         attach_attachments(app, attachments)
     if notifications is not None:
         notifications_http.attach(app, notifications)
+    panel_settings = panel_settings or PanelSettings()
+    panel_client = httpx.AsyncClient(
+        transport=StreamingASGITransport(app),
+        base_url="http://embedded",
+        follow_redirects=False,
+        timeout=httpx.Timeout(panel_settings.panel_api_timeout_seconds, connect=5.0),
+    )
+    panel = create_panel_app(panel_settings, api_client=panel_client, verifier=verifier)
+    app.mount(PANEL_PREFIX, panel)
     return app

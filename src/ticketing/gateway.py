@@ -77,6 +77,7 @@ class GatewaySettings(BaseSettings):
     gateway_query_url: str = "http://127.0.0.1:8002"
     gateway_attachments_url: str = "http://127.0.0.1:8003"
     gateway_notifications_url: str = "http://127.0.0.1:8004"
+    gateway_panel_url: str = "http://127.0.0.1:8006"
     gateway_connect_timeout_seconds: float = Field(default=2.0, gt=0)
     #: The longest an upstream may stay silent mid-request (SSE streams are exempt).
     gateway_read_timeout_seconds: float = Field(default=60.0, gt=0)
@@ -89,6 +90,7 @@ class GatewaySettings(BaseSettings):
             Upstream.QUERY: self.gateway_query_url,
             Upstream.ATTACHMENTS: self.gateway_attachments_url,
             Upstream.NOTIFICATIONS: self.gateway_notifications_url,
+            Upstream.PANEL: self.gateway_panel_url,
         }
 
 
@@ -235,12 +237,14 @@ class Gateway:
 
     async def openapi(self) -> dict[str, Any] | None:
         """The merged document, or None while an upstream cannot give its own."""
+        # the panel serves pages, not an API
+        apis: list[Upstream] = [u for u in self._urls if u is not Upstream.PANEL]
         try:
             answers = await asyncio.gather(
-                *(self._client.get(url.join("/openapi.json")) for url in self._urls.values())
+                *(self._client.get(self._urls[u].join("/openapi.json")) for u in apis)
             )
-            documents = {
-                u: a.raise_for_status().json() for u, a in zip(self._urls, answers, strict=True)
+            documents: dict[Upstream, Any] = {
+                u: a.raise_for_status().json() for u, a in zip(apis, answers, strict=True)
             }
         except (httpx.HTTPError, ValueError) as error:
             _log.warning("openapi_unavailable", error=f"{type(error).__name__}: {error}")

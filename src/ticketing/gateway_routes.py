@@ -19,6 +19,7 @@ class Upstream(StrEnum):
     QUERY = "query"
     ATTACHMENTS = "attachments"
     NOTIFICATIONS = "notifications"
+    PANEL = "panel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ def _rule(path: str, methods: str | None, upstream: Upstream, *, streaming: bool
 
 _ID = r"[^/]+"
 T, Q, A, N = Upstream.TICKETS, Upstream.QUERY, Upstream.ATTACHMENTS, Upstream.NOTIFICATIONS
+P = Upstream.PANEL
 
 ROUTES: tuple[Rule, ...] = (
     _rule(r"/v1/tickets", "POST", T),
@@ -54,6 +56,9 @@ ROUTES: tuple[Rule, ...] = (
     _rule(rf"/v1/attachments(?:/{_ID})?", None, A),
     _rule(r"/v1/notifications/stream", "GET", N, streaming=True),
     _rule(r"/v1/notifications(?:/.*)?", None, N),
+    # The web panel (its own process): pages, forms, assets, and the bell's live stream.
+    _rule(r"/panel/notifications/stream", "GET", P, streaming=True),
+    _rule(r"/panel(?:/.*)?", None, P),
 )
 
 
@@ -101,4 +106,6 @@ def _plain(path: str) -> bool:
     if not path.startswith("/") or "%2f" in path.lower() or "%5c" in path.lower():
         return False
     segments = unquote(path).split("/")[1:]
+    if path.startswith("/panel/") and segments[-1] == "":
+        segments.pop()  # the panel's home is /panel/
     return all(s not in ("", ".", "..") and "\\" not in s for s in segments)

@@ -222,7 +222,13 @@ async def test_an_upstream_that_is_down_is_a_503_problem_and_the_gateway_is_not_
 async def test_the_gateway_is_ready_only_when_every_upstream_is(rig: Rig) -> None:
     ready = await rig.client.get("/readyz")
     assert ready.status_code == 200
-    assert set(ready.json()["upstreams"]) == {"tickets", "query", "attachments", "notifications"}
+    assert set(ready.json()["upstreams"]) == {
+        "tickets",
+        "query",
+        "attachments",
+        "notifications",
+        "panel",
+    }
     rig.recorder.ready = False
     assert (await rig.client.get("/readyz")).status_code == 503
     assert (await rig.client.get("/healthz")).status_code == 200  # alive all the same

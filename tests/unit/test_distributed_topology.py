@@ -9,6 +9,7 @@ import pytest
 from pydantic_settings import BaseSettings
 from ticketing_attachments.settings import AttachmentsSettings
 from ticketing_notifications.settings import NotificationsSettings
+from ticketing_panel.settings import PanelSettings
 from ticketing_query.settings import QuerySettings
 from ticketing_tickets.relay import RelaySettings
 from ticketing_tickets.settings import TicketsSettings
@@ -23,6 +24,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "query": QuerySettings,
     "attachments": AttachmentsSettings,
     "notifications": NotificationsSettings,
+    "panel": PanelSettings,
     "gateway": GatewaySettings,
 }
 ENGINES = Engines(
@@ -61,6 +63,7 @@ def test_the_processes_listen_on_their_own_ports_the_gateway_on_the_base(
         "attachments": 18003,
         "notifications": 18004,
         "relay": 18005,
+        "panel": 18006,
     }
     assert topology.processes[-1].name == "gateway"  # started last, once the others are up
     for process in topology.processes:

@@ -1,4 +1,4 @@
-"""The distributed topology as local processes: the relay, the four services and the gateway.
+"""The distributed topology as local processes: the relay, four services, panel and gateway.
 
 `python -m ticketing.distributed` (what `make run-distributed` runs, through
 deploy/local/run-distributed.sh) and the distributed end-to-end test start the same processes

@@ -22,7 +22,8 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ticketing.distributed",
-        description="Run the relay, the four services and the gateway as local processes on "
+        description="Run the relay, the four services, the panel and the gateway as local "
+        "processes on "
         "the engines named by KAFKA_BOOTSTRAP, MONGODB_URL, S3_URL, S3_ACCESS_KEY and "
         "S3_SECRET_KEY (source var/engines/env); Ctrl-C or SIGTERM stops them all.",
     )

@@ -50,6 +50,7 @@ PORT_OFFSETS = {
     "relay": 5,
     "query": 2,
     "notifications": 4,
+    "panel": 6,
     "gateway": 0,
 }
 MODULES = {
@@ -58,6 +59,7 @@ MODULES = {
     "relay": "ticketing_tickets.relay",
     "query": "ticketing_query",
     "notifications": "ticketing_notifications",
+    "panel": "ticketing_panel",
     "gateway": "ticketing.gateway",
 }
 
@@ -143,12 +145,15 @@ class Topology:
                 }
             case "notifications":
                 own = {"TICKETING_PANEL_BASE_URL": self.gateway_url, **kafka}
+            case "panel":  # keeps no files: sessions in memory, the API through the gateway
+                del common["TICKETING_DATA_DIR"]
+                own = {"TICKETING_PANEL_API_URL": self.gateway_url}
             case "gateway":  # keeps no files
                 del common["TICKETING_DATA_DIR"]
                 own = {
                     f"TICKETING_GATEWAY_{p.name.upper()}_URL": p.url
                     for p in self.processes
-                    if p.name in ("tickets", "query", "attachments", "notifications")
+                    if p.name in ("tickets", "query", "attachments", "notifications", "panel")
                 }
             case _:
                 raise ValueError(f"no process named {name!r}")

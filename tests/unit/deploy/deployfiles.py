@@ -97,6 +97,11 @@ PROCESSES: dict[str, Process] = {
             (_KAFKA,),
         ),
         Process(
+            "ticketing_panel",
+            "ticketing_panel.settings:PanelSettings",
+            ("TICKETING_PANEL_API_URL",),
+        ),
+        Process(
             "ticketing.gateway",
             "ticketing.gateway:GatewaySettings",
             (
@@ -104,6 +109,7 @@ PROCESSES: dict[str, Process] = {
                 "TICKETING_GATEWAY_QUERY_URL",
                 "TICKETING_GATEWAY_ATTACHMENTS_URL",
                 "TICKETING_GATEWAY_NOTIFICATIONS_URL",
+                "TICKETING_GATEWAY_PANEL_URL",
             ),
             verifies_tokens=False,
         ),

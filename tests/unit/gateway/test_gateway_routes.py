@@ -84,3 +84,30 @@ def test_a_known_path_with_another_method_is_refused_with_what_it_allows(
 def test_internal_and_crafted_paths_route_nowhere(path: str) -> None:
     assert route("GET", path) == Unrouted()
     assert route("POST", path) == Unrouted()
+
+
+PANEL = [
+    ("GET", "/panel/"),
+    ("GET", "/panel/tickets"),
+    ("GET", f"/panel/tickets/{TICKET}"),
+    ("POST", f"/panel/tickets/{TICKET}/reply"),
+    ("GET", "/panel/sso"),
+    ("POST", "/panel/logout"),
+    ("GET", "/panel/static/0123abcd/panel.css"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), PANEL)
+def test_the_panels_pages_and_forms_go_to_the_panel_process(method: str, path: str) -> None:
+    assert route(method, path) == Routed(Upstream.PANEL, streaming=False)
+
+
+def test_the_panels_live_bell_streams_through_the_gateway() -> None:
+    assert route("GET", "/panel/notifications/stream") == Routed(Upstream.PANEL, streaming=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/panel/../v1/events", "/panel/%2e%2e/v1/events", "/panel//tickets", "/panel/a%2fb"]
+)
+def test_a_panel_path_that_steps_out_or_hides_a_separator_goes_nowhere(path: str) -> None:
+    assert route("GET", path) == Unrouted()
