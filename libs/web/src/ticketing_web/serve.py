@@ -25,6 +25,14 @@ if TYPE_CHECKING:
     import uvicorn
 
 GRACEFUL_SHUTDOWN_SECONDS = 5
+#: How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
+#: Our SQLite work runs on threads (the event store's writer and readers, the read model's, the
+#: consumers' stores), and `sqlite3` lets go of the GIL around every step of a statement, so a
+#: thread reading 30 rows takes the GIL back 30 times; while the event loop is busy, each of
+#: those waits up to the whole interval. At 200 commands/s embedded that convoy made the
+#: projector's batches take 40-300 ms instead of ~4 and the read-your-writes lag p50 ~0.9 s on a
+#: loaded machine; with 0.5 ms it was ~60 ms (bench/README.md, "GIL switch interval").
+SWITCH_INTERVAL_SECONDS = 0.0005
 #: uvicorn's exit code when it cannot start (a port in use, a failed lifespan start-up).
 STARTUP_FAILURE = 3
 
@@ -51,11 +59,18 @@ def inherited_sockets(listen: ListenSettings) -> list[socket.socket] | None:
     return [sock]
 
 
+def short_gil_turns() -> None:
+    """Let threads waiting for the GIL have it within `SWITCH_INTERVAL_SECONDS` (every process
+    that serves calls this before it starts; see the constant for why)."""
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+
+
 def run_server(config: uvicorn.Config, sockets: list[socket.socket] | None) -> None:
     """Run `config` on `sockets` (None: bind its host and port) until stopped; exit with
     STARTUP_FAILURE if it never started, as `uvicorn.run` does."""
     import uvicorn
 
+    short_gil_turns()
     server = uvicorn.Server(config)
     server.run(sockets=sockets)
     if not server.started:
