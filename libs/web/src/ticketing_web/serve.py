@@ -31,8 +31,8 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 #: consumers' stores), and `sqlite3` lets go of the GIL around every step of a statement, so a
 #: thread reading 30 rows takes the GIL back 30 times; while the event loop is busy, each of
 #: those waits up to the whole interval. At 200 commands/s embedded that convoy made the
-#: projector's batches take 40-300 ms instead of ~4 and the read-your-writes lag p50 ~0.9 s on a
-#: loaded machine; with 0.5 ms it was ~60 ms (bench/README.md, "GIL switch interval").
+#: projector's batches take p50 44-70 ms (p90 300+) and the read-your-writes lag p50 0.9-1.3 s
+#: on a loaded machine; with 0.5 ms, 18-52 ms and 64-167 ms (bench/README.md, "Speed at scale").
 SWITCH_INTERVAL_SECONDS = 0.0005
 #: The cyclic garbage collector's thresholds while serving (Python's default: 700, 10, 10). A
 #: request allocates thousands of objects (FastAPI's dependency solving, pydantic, Starlette's
