@@ -77,6 +77,26 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _tree_cpu_seconds(pid: int) -> tuple[float, int]:
+    """utime + stime of a process and every process below it (all their threads), from /proc,
+    and how many processes that was: the CPU of a whole deployment started as one command."""
+    total, count, todo = 0.0, 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += _cpu_seconds(current)
+            tasks = list(Path(f"/proc/{current}/task").iterdir())
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # ended meanwhile
+        count += 1
+        for task in tasks:
+            try:
+                todo += [int(child) for child in (task / "children").read_text().split()]
+            except FileNotFoundError:
+                continue
+    return total, count
+
+
 @dataclass
 class Server:
     name: str
@@ -375,9 +395,11 @@ async def _drive(
     async def sample() -> None:
         await asyncio.sleep(warmup)
         cpu["server0"], cpu["client0"] = _cpu_seconds(pid), time.process_time()
+        cpu["tree0"], _ = _tree_cpu_seconds(pid)
         cpu["wall0"] = time.perf_counter()
         await asyncio.sleep(duration)
         cpu["server1"], cpu["client1"] = _cpu_seconds(pid), time.process_time()
+        cpu["tree1"], cpu["processes"] = _tree_cpu_seconds(pid)
         cpu["wall1"] = time.perf_counter()
 
     try:
@@ -399,6 +421,11 @@ async def _drive(
         "failures": tally.failures,
         "server_cpu_pct": 100 * (cpu["server1"] - cpu["server0"]) / wall,
         "client_cpu_pct": 100 * (cpu["client1"] - cpu["client0"]) / wall,
+        # CPU of the server and every process below it over the measured window, per request
+        # counted in it (requests straddling the window's edges are not counted: ~64 of them)
+        "deployment_cpu_seconds": cpu["tree1"] - cpu["tree0"],
+        "deployment_processes": int(cpu["processes"]),
+        "cpu_ms_per_request": 1000 * (cpu["tree1"] - cpu["tree0"]) / max(1, len(every)),
     }
     return result
 
@@ -462,6 +489,13 @@ def run(
     return {
         "embedded": a,
         "noop": b,
+        # An open and a reply are two requests: the deployment's CPU for one of each.
+        "cpu_per_command": {
+            "ms_per_open_reply": 2 * a["cpu_ms_per_request"],
+            "ms_per_command": a["cpu_ms_per_request"],
+            "noop_ms_per_request": b["cpu_ms_per_request"],
+            "processes": a["deployment_processes"],
+        },
         "rate_ratio": a["requests_per_s"] / b["requests_per_s"],
         "p99_ratio": a["p99_ms"] / b["p99_ms"],
         "method": {

@@ -88,6 +88,12 @@ ROWS: dict[str, list[Row]] = {
         Row("no-op p99", ("noop", "p99_ms"), "ms"),
         Row("server CPU, commands", ("embedded", "server_cpu_pct"), "% of a core"),
         Row("server CPU, no-op", ("noop", "server_cpu_pct"), "% of a core"),
+        Row(
+            "CPU per open+reply, every process",
+            ("cpu_per_command", "ms_per_open_reply"),
+            "ms of CPU",
+        ),
+        Row("CPU per no-op request", ("cpu_per_command", "noop_ms_per_request"), "ms of CPU"),
         Row("commands / no-op rate", ("rate_ratio",), "x", (">=", 0.5)),
         Row("commands / no-op p99", ("p99_ratio",), "x", ("<=", 2.0)),
     ],

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
+from ticketing_web.serve import tune_for_serving
 
 from .data_dir_lock import DataDirInUse, held_while_serving
 
@@ -83,6 +84,7 @@ def run_embedded(*, host: str, port: int, data_dir: Path, dev_mode: bool) -> int
                 timeout_graceful_shutdown=5,
             )
             server = _AnnouncingServer(config, announce)
+            tune_for_serving()  # GIL turns and garbage collection (ticketing_web.serve says why)
             server.run(sockets=[sock])
             return 0 if server.started else 3
     except DataDirInUse as held:

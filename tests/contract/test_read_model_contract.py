@@ -193,6 +193,29 @@ async def test_who_closed_a_ticket_when_and_why_is_kept_until_it_is_reopened(
     assert (reopened.closed_by_name, reopened.close_reason) == (None, None)
 
 
+async def test_a_ticket_with_its_messages_is_read_together_only_in_its_own_brand(
+    read_model: ReadModel, clock: Clock
+) -> None:
+    story = Story(clock)
+    story.opened(body="سلام، پیامک‌ها ارسال نمی‌شوند")
+    story.internal_note("لاگ اپراتور بررسی شود")
+    story.agent_reply("مشکل برطرف شد")
+    await project(read_model, story.events)
+    found = await read_model.ticket_with_messages("acme", story.ticket_id)
+    assert found == (
+        await read_model.get("acme", story.ticket_id),
+        await read_model.messages("acme", story.ticket_id),
+    )
+    assert found is not None
+    assert [m.body for m in found[1]] == [
+        "سلام، پیامک‌ها ارسال نمی‌شوند",
+        "لاگ اپراتور بررسی شود",
+        "مشکل برطرف شد",
+    ]
+    assert await read_model.ticket_with_messages("globex", story.ticket_id) is None
+    assert await read_model.ticket_with_messages("acme", "0" * 32) is None
+
+
 async def test_reset_forgets_every_ticket_message_counter_and_the_checkpoint(
     read_model: ReadModel, clock: Clock
 ) -> None:

@@ -27,7 +27,7 @@ from ticketing_eventstore.ports import EventStore
 from ticketing_feed.kafka_settings import KafkaSettings
 from ticketing_web.observability import configure_logging
 from ticketing_web.problems import problem
-from ticketing_web.serve import STARTUP_FAILURE, ListenSettings, inherited_sockets
+from ticketing_web.serve import STARTUP_FAILURE, ListenSettings, inherited_sockets, tune_for_serving
 
 from .adapters.relay_checkpoint_file import FileRelayCheckpoint
 from .adapters.relay_kafka import KafkaEventPublisher, ProducerOptions, TopicSpec
@@ -196,6 +196,7 @@ def main() -> None:
         app, host=settings.host, port=settings.port, log_config=None, access_log=False
     )
     server = uvicorn.Server(config)
+    tune_for_serving()  # GIL turns and garbage collection (ticketing_web.serve says why)
     # A supervisor may hand over its listening socket (TICKETING_LISTEN_FD): serve on that.
     server.run(sockets=inherited_sockets(ListenSettings()))
     if not server.started and not failed:

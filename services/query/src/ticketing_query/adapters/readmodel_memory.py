@@ -68,6 +68,12 @@ class InMemoryReadModel:
         found = self._messages.get((brand_id, ticket_id), {}).values()
         return sorted(found, key=lambda m: m.position)
 
+    async def ticket_with_messages(
+        self, brand_id: str, ticket_id: str
+    ) -> tuple[TicketView, list[MessageView]] | None:
+        view = await self.get(brand_id, ticket_id)
+        return None if view is None else (view, await self.messages(brand_id, ticket_id))
+
     async def list(
         self, scope: Scope, where: TicketFilter, *, limit: int, after: Cursor | None
     ) -> list[TicketView]:

@@ -157,6 +157,12 @@ class MongoReadModel:
         cursor = messages.find({"brand_id": brand_id, "ticket_id": ticket_id}).sort("position", 1)
         return [message_view(document) for document in await cursor.to_list()]
 
+    async def ticket_with_messages(
+        self, brand_id: str, ticket_id: str
+    ) -> tuple[TicketView, list[MessageView]] | None:
+        view = await self.get(brand_id, ticket_id)  # two collections: two round trips
+        return None if view is None else (view, await self.messages(brand_id, ticket_id))
+
     async def list(
         self, scope: Scope, where: TicketFilter, *, limit: int, after: Cursor | None
     ) -> list[TicketView]:

@@ -83,6 +83,13 @@ class SqliteReadModel:
     async def messages(self, brand_id: str, ticket_id: str) -> list[MessageView]:
         return await self._read(queries.messages, brand_id, ticket_id)
 
+    async def ticket_with_messages(
+        self, brand_id: str, ticket_id: str
+    ) -> tuple[TicketView, list[MessageView]] | None:
+        # One trip to a reader thread instead of two: each trip's GIL hand-offs cost a
+        # read-your-writes GET more than the two queries themselves.
+        return await self._read(queries.ticket_with_messages, brand_id, ticket_id)
+
     async def list(
         self, scope: Scope, where: TicketFilter, *, limit: int, after: Cursor | None
     ) -> list[TicketView]:

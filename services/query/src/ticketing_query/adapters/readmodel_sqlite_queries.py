@@ -72,6 +72,13 @@ def messages(connection: sqlite3.Connection, brand_id: str, ticket_id: str) -> l
     return [message_of(row) for row in connection.execute(_MESSAGES, (brand_id, ticket_id))]
 
 
+def ticket_with_messages(
+    connection: sqlite3.Connection, brand_id: str, ticket_id: str
+) -> tuple[TicketView, list[MessageView]] | None:
+    view = get(connection, brand_id, ticket_id)
+    return None if view is None else (view, messages(connection, brand_id, ticket_id))
+
+
 def tickets(
     connection: sqlite3.Connection,
     scope: Scope,

@@ -86,6 +86,13 @@ class ReadModel(Protocol):
         """Every message of the ticket, oldest first (callers drop what their side may not see)."""
         ...
 
+    async def ticket_with_messages(
+        self, brand_id: str, ticket_id: str
+    ) -> tuple[TicketView, list[MessageView]] | None:
+        """`get` and `messages` together, in one trip where the engine allows (a detail page
+        is the read every read-your-writes GET makes); None when there is no such ticket."""
+        ...
+
     async def list(
         self, scope: Scope, where: TicketFilter, *, limit: int, after: Cursor | None
     ) -> list[TicketView]:

@@ -78,9 +78,12 @@ class TicketQueries:
         return Page(items, Cursor(last.last_activity_at, last.ticket_id) if last else None)
 
     async def detail(self, scope: Scope, ticket_id: str) -> Detail | None:
-        """The ticket and its messages, or None when the caller may not see it."""
-        view = await self._read_model.get(scope.brand_id, ticket_id)
-        return await self._detail_of(scope, view)
+        """The ticket and its messages, or None when the caller may not see it (read together:
+        a ticket the caller may not see costs its messages' read, and is never shown)."""
+        found = await self._read_model.ticket_with_messages(scope.brand_id, ticket_id)
+        if found is None or not can_see(scope, found[0]):
+            return None
+        return self._shown(scope, *found)
 
     async def by_tracking_code(self, scope: Scope, typed: str) -> Detail | None:
         """The ticket a typed code names (Persian digits, spaces and hyphens allowed)."""
@@ -97,6 +100,10 @@ class TicketQueries:
         if view is None or not can_see(scope, view):
             return None
         messages = await self._read_model.messages(view.brand_id, view.ticket_id)
+        return self._shown(scope, view, messages)
+
+    @staticmethod
+    def _shown(scope: Scope, view: TicketView, messages: list[MessageView]) -> Detail:
         if scope.side == CUSTOMER_SIDE:
             messages = [m for m in messages if not m.internal]
         return Detail(view, messages)
