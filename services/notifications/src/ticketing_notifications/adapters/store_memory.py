@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
+from ticketing_model import TicketFacts
+
 from ticketing_notifications.application.ports import (
     Claim,
     Consumed,
@@ -16,7 +18,6 @@ from ticketing_notifications.application.ports import (
     Unconfirmed,
     Viewer,
 )
-from ticketing_notifications.domain.rules import TicketFacts
 
 Key = tuple[str, str, str]
 

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_feed import EventFeed, EventIn, FeedBatch
 from ticketing_feed.applied import AppliedPosition
+from ticketing_model import TicketFacts
 
-from ticketing_notifications.domain.rules import CUSTOMER, Notice, TicketFacts, decide
+from ticketing_notifications.domain.rules import CUSTOMER, Notice, decide
 from ticketing_notifications.domain.texts import in_app_text
 
 from .ports import (

@@ -10,8 +10,7 @@ from enum import Enum
 from typing import Protocol
 
 from ticketing_feed import EventIn
-
-from ticketing_notifications.domain.rules import TicketFacts
+from ticketing_model import TicketFacts
 
 
 def event_key(event: EventIn) -> str:

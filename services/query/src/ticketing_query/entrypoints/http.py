@@ -15,6 +15,7 @@ from pydantic import (
     WrapValidator,
 )
 from ticketing_contracts.topics import is_ticket_id
+from ticketing_model import LABELS
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app, problem
 from ticketing_web.problems import problem_doc
 from ticketing_web.read_your_writes import min_position
@@ -24,7 +25,6 @@ from ticketing_query.application.ports import AttachmentsUnavailable, Scope, Tic
 from ticketing_query.application.queries import Detail, scope_for
 from ticketing_query.bootstrap import QueryService
 from ticketing_query.domain.search import query_terms
-from ticketing_query.domain.status import LABELS
 
 from .cursors import checked_cursor, decode_cursor, encode_cursor
 from .metrics import RefreshBeforeScrape, register
