@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ticketing_model import AgentState, TicketFacts
+from ticketing_model import AgentState, Side, TicketFacts
 
 from ticketing_notifications.application.ports import (
     Claim,
@@ -27,11 +27,14 @@ from ticketing_notifications.application.ports import (
 
 from .store_sqlite_schema import moment, stamp
 
+#: Each item with its ticket's facts as they stand now (recorded in the same transaction as the
+#: item; an item without them, which only a test makes, keeps the place of the event's time).
+_WITH_TICKET = " LEFT JOIN tickets t ON t.brand_id = n.brand_id AND t.ticket_id = n.ticket_id "
 _ITEM = (
     "SELECT n.seq, n.notification_id, n.event_id, n.brand_id, n.audience, n.recipient,"
     " n.ticket_id, n.tracking_code, n.kind, n.text, n.created_at,"
     " EXISTS (SELECT 1 FROM reads r WHERE r.notification_id = n.notification_id"
-    " AND r.reader_id = ?) FROM notifications n "
+    " AND r.reader_id = ?) FROM notifications n " + _WITH_TICKET
 )
 _JOB = (
     "event_id, channel, recipient, address, brand_id, ticket_id, tracking_code, kind,"
@@ -179,11 +182,19 @@ def save_preferences(
 
 
 def _scope(viewer: Viewer) -> tuple[str, list[Any]]:
+    """The viewer's Scope (`Scope.admits`) as SQL over an item `n` and its ticket `t`: a
+    customer item's recipient is its ticket's customer, which never changes (so its index
+    serves); a department item counts by its ticket's department now, not the event's."""
+    scope = viewer.scope
     where = "n.brand_id = ? AND n.audience = ?"
-    args: list[Any] = [viewer.brand_id, viewer.audience]
-    if viewer.recipients is not None:
-        names = sorted(viewer.recipients)
-        where += f" AND n.recipient IN ({', '.join('?' * len(names)) or 'NULL'})"
+    args: list[Any] = [scope.brand_id, viewer.audience]
+    allowed = scope.customer_ids if scope.side is Side.CUSTOMER else scope.departments
+    if allowed is not None:
+        column = (
+            "n.recipient" if scope.side is Side.CUSTOMER else "coalesce(t.department, n.recipient)"
+        )
+        names = sorted(allowed)
+        where += f" AND {column} IN ({', '.join('?' * len(names)) or 'NULL'})"
         args += names
     return where, args
 
@@ -232,7 +243,8 @@ def items(
 def unread_count(db: sqlite3.Connection, viewer: Viewer) -> int:
     where, args = _scope(viewer)
     row = db.execute(
-        f"SELECT count(*) FROM notifications n WHERE {where}{_UNREAD}", [*args, viewer.reader_id]
+        f"SELECT count(*) FROM notifications n {_WITH_TICKET} WHERE {where}{_UNREAD}",
+        [*args, viewer.reader_id],
     ).fetchone()
     return int(row[0])
 
@@ -253,7 +265,7 @@ def mark_read(db: sqlite3.Connection, viewer: Viewer, ids: Sequence[str] | None)
         args += list(ids)
     db.execute(
         "INSERT OR IGNORE INTO reads SELECT n.notification_id, ? FROM notifications n"
-        f" WHERE {where}",
+        f" {_WITH_TICKET} WHERE {where}",
         [viewer.reader_id, *args],
     )
 
