@@ -1,17 +1,13 @@
-"""Who acts: the four roles of a token, and the two sides of a conversation."""
+"""Who acts: the four roles of a token (defined with the contracts, whose envelopes carry them),
+and the two sides of a conversation."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from ticketing_contracts.roles import Role
 
-class Role(StrEnum):
-    """The `role` claim of a token (API.md, Authentication)."""
-
-    CUSTOMER = "customer"
-    REPRESENTATIVE = "representative"
-    AGENT = "agent"
-    ADMIN = "admin"
+__all__ = ["Role", "Side", "side_of"]
 
 
 class Side(StrEnum):
