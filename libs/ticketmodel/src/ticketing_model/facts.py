@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any, Protocol
 
 from .roles import Side
@@ -74,14 +75,18 @@ class TicketFacts:
 
 
 FACT_FIELDS = tuple(f.name for f in fields(TicketFacts))
+_ALL = attrgetter(*FACT_FIELDS)
+_SET = object.__setattr__
 
 
 def _with(facts: TicketFacts, **changes: Any) -> TicketFacts:
     """A copy of `facts` with `changes`: dataclasses.replace without its checks, since a rebuild
     folds every event of the history through here."""
     new = object.__new__(TicketFacts)
-    for name in FACT_FIELDS:
-        object.__setattr__(new, name, changes[name] if name in changes else getattr(facts, name))
+    for name, value in zip(FACT_FIELDS, _ALL(facts), strict=True):
+        _SET(new, name, value)
+    for name, value in changes.items():
+        _SET(new, name, value)
     return new
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from ticketing_feed.events import EventIn
@@ -106,9 +107,13 @@ def _evolve(view: TicketView, **changes: Any) -> TicketView:
     return new
 
 
+#: The shared facts' fields, read in one call (a rebuild reads them twice per event).
+_FACTS_OF = attrgetter(*FACT_FIELDS)
+
+
 def facts_of(view: TicketView) -> TicketFacts:
     """The shared facts (ticketing_model) the view holds among its fields."""
-    return TicketFacts(**{name: getattr(view, name) for name in FACT_FIELDS})
+    return TicketFacts(*_FACTS_OF(view))
 
 
 def fold(view: TicketView | None, event: EventIn, words: WordsFn) -> Folded:
@@ -126,7 +131,7 @@ def fold(view: TicketView | None, event: EventIn, words: WordsFn) -> Folded:
         return _opened(event, facts, words)
     facts = evolve(facts_of(view), event)
     assert facts is not None
-    changes: dict[str, Any] = {name: getattr(facts, name) for name in FACT_FIELDS}
+    changes: dict[str, Any] = dict(zip(FACT_FIELDS, _FACTS_OF(facts), strict=True))
     changes["position"] = event.position
     d = event.data
     message: MessageView | None = None
@@ -165,7 +170,7 @@ def fold(view: TicketView | None, event: EventIn, words: WordsFn) -> Folded:
 def _opened(event: EventIn, facts: TicketFacts, words: WordsFn) -> Folded:
     d = event.data
     view = TicketView(
-        **{name: getattr(facts, name) for name in FACT_FIELDS},
+        **dict(zip(FACT_FIELDS, _FACTS_OF(facts), strict=True)),
         request_type=d["request_type"],
         created_at=event.occurred_at,
         last_activity_at=event.occurred_at,
