@@ -8,7 +8,9 @@ from ticketing_model import Role, Scope, Side, TicketFacts, evolve
 from .histories import Told
 
 
-def ticket(*, brand: str = "acme", customer: str = "cust-1", department: str = "technical"):
+def ticket(
+    *, brand: str = "acme", customer: str = "cust-1", department: str = "technical"
+) -> TicketFacts:
     story = Told(brand, "0f" * 16, customer, department)
     story.opened()
     facts = evolve(None, story.events[0])
