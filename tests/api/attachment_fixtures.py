@@ -17,6 +17,7 @@ from ticketing_attachments.settings import AttachmentsSettings
 from ticketing_feed import EventIn, InMemoryFeed
 from ticketing_web import build_app
 from ticketing_web.settings import verifier_from
+from unit.attachments.samples import event_data
 
 from .conftest import token_for
 
@@ -58,7 +59,7 @@ class Desk:
             datetime.now(UTC),
             "cust-1",
             "customer",
-            data,
+            event_data(event_type, **data),
         )
         self.feed.extend([event])
         async with asyncio.timeout(5):

@@ -32,6 +32,7 @@ from ticketing_tickets.domain import Actor, FieldError, Role
 from ticketing_tickets.entrypoints.http import create_app as tickets_app
 from ticketing_tickets.settings import TicketsSettings
 from ticketing_web.internal_client import InternalClient
+from unit.attachments.samples import event_data
 
 from tests.ports import refusing_port
 from tests.unit.attachments.samples import pdf
@@ -113,8 +114,10 @@ async def test_the_lookup_lets_an_agent_name_only_attachments_of_tickets_it_may_
     receipt = await attachments.upload(auth(sub="cust-2"))
     note_file = await attachments.upload(auth(role="agent", sub="agent-tech"))
     technical = "7c0e" * 8
-    opened = {"customer_id": "cust-2", "department": "technical", "attachment_ids": [receipt]}
-    note = {"attachment_ids": [note_file], "internal": True}
+    opened = event_data(
+        "TicketOpened", customer_id="cust-2", department="technical", attachment_ids=[receipt]
+    )
+    note = event_data("MessagePosted", attachment_ids=[note_file], internal=True)
     at = datetime.now(UTC)
     attachments.feed.extend(
         [

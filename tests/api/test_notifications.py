@@ -131,3 +131,30 @@ async def test_dead_letters_and_unconfirmed_sends_are_for_admins_only(
         assert (await notifications.client.get(path, headers=ADMIN)).json() == []
         for other in (SARA, ALI_FINANCE):
             assert (await notifications.client.get(path, headers=other)).status_code == 403
+
+
+async def test_after_a_transfer_the_old_departments_agents_lose_the_tickets_notifications(
+    notifications: Notifications,
+) -> None:
+    story = Story()
+    await _fed(notifications, story.opened())
+    client = notifications.client
+    [item] = (await _list(client, ALI_FINANCE))["items"]
+    moved = story.event(
+        "TicketTransferred",
+        "agent",
+        "agent-ali",
+        from_department="finance",
+        to_department="technical",
+    )
+    await _fed(notifications, moved)
+
+    page = await _list(client, ALI_FINANCE)
+    assert (page["items"], page["unread_count"]) == ([], 0)
+    read = await client.post(
+        f"/v1/notifications/{item['notification_id']}/read", headers=ALI_FINANCE
+    )
+    assert read.status_code == 404
+    now_technical = await _list(client, MINA_TECHNICAL)
+    assert [i["notification_id"] for i in now_technical["items"]] == [item["notification_id"]]
+    assert now_technical["unread_count"] == 1

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from ticketing_model import AgentState, TicketFacts
 from ticketing_notifications.adapters.store_memory import InMemoryNotificationStore
 from ticketing_notifications.adapters.store_sqlite import SqliteNotificationStore
 from ticketing_notifications.application.ports import (
@@ -20,7 +21,7 @@ from ticketing_notifications.application.ports import (
     Preferences,
     Viewer,
 )
-from ticketing_notifications.domain.rules import CUSTOMER, DEPARTMENT, TicketFacts
+from ticketing_notifications.domain.rules import CUSTOMER, DEPARTMENT
 
 T0 = datetime(2025, 6, 20, 7, 5, tzinfo=UTC)
 STORES: dict[str, Callable[[Path], NotificationStore]] = {
@@ -68,7 +69,16 @@ def _job(channel: str = "email", brand: str = "acme") -> Job:
     )
 
 
-FACTS = TicketFacts("acme", "a" * 32, "cust-1", "finance", "87831491", "درخواست پیش فاکتور", 1)
+FACTS = TicketFacts(
+    brand_id="acme",
+    ticket_id="a" * 32,
+    customer_id="cust-1",
+    department="finance",
+    tracking_code="87831491",
+    title="درخواست پیش فاکتور",
+    priority="normal",
+    version=1,
+)
 SARA = Viewer("acme", "cust-1", CUSTOMER, frozenset({"cust-1"}))
 
 
@@ -227,7 +237,14 @@ async def test_unread_items_and_the_unread_count_are_per_reader(store: Notificat
 async def test_facts_keep_the_support_sides_state_and_jobs_their_title(
     store: NotificationStore,
 ) -> None:
-    reviewing = dataclasses.replace(FACTS, agent_state="reviewing")
+    reviewing = dataclasses.replace(
+        FACTS,
+        agent_state=AgentState.REVIEWING,
+        customer_read=True,
+        closed=True,
+        agent_unread=2,
+        assignee_id="agent-ali",
+    )
     titled = dataclasses.replace(_job(), title="درخواست پیش فاکتور")
     await store.record(Consumed([reviewing], [], [titled], 1))
     assert (await store.facts([("acme", "a" * 32)]))[("acme", "a" * 32)] == reviewing
@@ -258,7 +275,8 @@ async def test_an_sqlite_store_file_from_before_gets_the_new_columns(tmp_path: P
     store = SqliteNotificationStore(path)
     try:
         [old] = (await store.facts([("acme", "aaaa")])).values()
-        assert (old.version, old.agent_state) == (3, "")
+        # Kept before the state was: taken as reviewing, so the next AgentViewed announces nothing.
+        assert (old.version, old.agent_state) == (3, AgentState.REVIEWING)
         await store.record(Consumed([], [], [_job()], 1))
         [due] = await store.due_jobs(T0, limit=5)
         assert due.title == ""

@@ -23,7 +23,8 @@ from read_model_fixtures import (
     listed,
     project,
 )
-from ticketing_query.application.ports import Cursor, ProjectionBatch, ReadModel, Scope
+from ticketing_model import Scope
+from ticketing_query.application.ports import Cursor, ProjectionBatch, ReadModel
 from ticketing_query.application.ports import TicketFilter as Filter
 from ticketing_query.domain.search import query_terms
 

@@ -24,7 +24,7 @@ from read_model_fixtures import (
     project,
 )
 from ticketing_feed import EventIn
-from ticketing_query.application.ports import Scope
+from ticketing_model import Scope
 from ticketing_query.application.ports import TicketFilter as Filter
 
 BRANDS = ("acme", "globex")

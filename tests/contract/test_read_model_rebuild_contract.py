@@ -26,7 +26,8 @@ from read_model_fixtures import (
     project,
 )
 from ticketing_feed import EventIn
-from ticketing_query.application.ports import ReadModel, Scope
+from ticketing_model import Scope
+from ticketing_query.application.ports import ReadModel
 from ticketing_query.application.ports import TicketFilter as Filter
 
 AGENT = Scope("acme", "agent")

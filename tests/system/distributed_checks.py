@@ -33,6 +33,7 @@ from ticketing_attachments.bootstrap import catalog_from_url
 from ticketing_eventstore import open_event_store
 from ticketing_eventstore.ports import EventStore
 from ticketing_feed import EventFeed, StoreFeed
+from ticketing_model import Scope
 from ticketing_notifications.adapters.store_memory import InMemoryNotificationStore
 from ticketing_notifications.application.consumer import Consumer
 from ticketing_notifications.application.ports import Item, Job, NotificationStore, Viewer
@@ -40,7 +41,7 @@ from ticketing_notifications.application.render import Renderer
 from ticketing_notifications.bootstrap import store_from_url
 from ticketing_notifications.domain.rules import CUSTOMER, DEPARTMENT
 from ticketing_query.adapters.readmodel_memory import InMemoryReadModel
-from ticketing_query.application.ports import Cursor, ReadModel, Scope, TicketFilter
+from ticketing_query.application.ports import Cursor, ReadModel, TicketFilter
 from ticketing_query.application.rebuild import rebuild
 from ticketing_query.bootstrap import read_model_from_url
 

@@ -24,8 +24,9 @@ import pytest
 from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_eventstore import SqliteEventStore
 from ticketing_feed import StoreFeed
+from ticketing_model import Scope
 from ticketing_query.adapters.readmodel_sqlite import SqliteReadModel
-from ticketing_query.application.ports import Cursor, ReadModel, Scope, TicketFilter
+from ticketing_query.application.ports import Cursor, ReadModel, TicketFilter
 from ticketing_query.application.rebuild import rebuild
 from ticketing_tickets.adapters.attachments_unavailable import NoAttachments
 from ticketing_tickets.application.commands import (

@@ -12,7 +12,7 @@ from .catalog import (
     BrandCatalog,
     BrandCatalogs,
 )
-from .envelope import Actor, EventEnvelope, Role, parse_data
+from .envelope import Actor, EventEnvelope, parse_data
 from .errors import ContractError, MissingUpcaster, UnknownEventType, UnknownSchemaVersion
 from .events import (
     ALL_EVENT_MODELS,
@@ -38,6 +38,7 @@ from .events import (
     personal_data_fields,
     wire_name_for,
 )
+from .roles import Role
 from .topics import (
     BRAND_ID_PATTERN,
     TICKET_EVENTS_DLQ,

@@ -8,15 +8,25 @@ its model by `parse_data`. Consumers should accept envelopes of event types they
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from .events import EventData, model_for
+from .roles import Role
 from .topics import BRAND_ID_PATTERN, TICKET_STREAM_CATEGORY, parse_ticket_stream_id
 from .upcasting import upcast
 
-Role = Literal["customer", "representative", "agent", "admin"]
+# The schema as published before Role was an enum: inline, no `$defs` entry.
+_ROLE_SCHEMA = {"enum": [r.value for r in Role], "title": "Role", "type": "string"}
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 """Event ids: a UUID in its canonical form (lowercase, with dashes)."""
@@ -38,7 +48,7 @@ class Actor(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: Annotated[str, Field(min_length=1, description="The user id (the token's `sub`)")]
-    role: Role
+    role: Annotated[Role, WithJsonSchema(_ROLE_SCHEMA)]
 
 
 class EventEnvelope(BaseModel):

@@ -22,14 +22,18 @@ TICKET_EVENTS_DLQ = "tickets.events.v1.dlq"
 BRAND_ID_PATTERN = r"^[A-Za-z0-9_]{1,64}$"
 """Brand (tenant) ids: no '-', so stream prefixes of two brands never overlap."""
 
-TICKET_ID_PATTERN = r"^[0-9a-f]{32}$"
-"""Ticket ids: uuid4 as 32 lowercase hex characters, no dashes."""
+HEX_ID = r"[0-9a-f]{32}"
+"""The one definition of the 32-lowercase-hex id (ticket, message, attachment and notification
+ids): a uuid4 without dashes. Check a value with `is_hex_id` (a fullmatch)."""
+
+TICKET_ID_PATTERN = f"^{HEX_ID}$"
+"""Ticket ids in JSON Schema (anchored, since a schema pattern searches)."""
 
 TICKET_STREAM_CATEGORY = "ticket"
 
 _BRAND = re.compile(BRAND_ID_PATTERN)
-_TICKET_ID = re.compile(TICKET_ID_PATTERN)
-_TICKET_STREAM = re.compile(r"^ticket-([A-Za-z0-9_]{1,64})-([0-9a-f]{32})$")
+_HEX_ID = re.compile(HEX_ID)
+_TICKET_STREAM = re.compile(rf"ticket-([A-Za-z0-9_]{{1,64}})-({HEX_ID})")
 
 
 def is_brand_id(value: str) -> bool:
@@ -37,9 +41,14 @@ def is_brand_id(value: str) -> bool:
     return _BRAND.fullmatch(value) is not None
 
 
+def is_hex_id(value: str) -> bool:
+    """Whether `value` is 32 lowercase hex characters, nothing before or after."""
+    return _HEX_ID.fullmatch(value) is not None
+
+
 def is_ticket_id(value: str) -> bool:
     """Whether `value` is a well-formed ticket id (32 lowercase hex characters)."""
-    return _TICKET_ID.fullmatch(value) is not None
+    return is_hex_id(value)
 
 
 def ticket_stream_id(brand_id: str, ticket_id: str) -> str:

@@ -55,3 +55,33 @@ def exe() -> bytes:
 
 
 TEXT = "سلام، فیش واریزی پرداخت اشتراک پیوست است.\nشماره پیگیری: ۸۷۸۳۱۴۹۱\n".encode()
+
+
+def event_data(event_type: str, **data: object) -> dict[str, object]:
+    """An event's `data` as the tickets service writes it: the fields a test names, the rest
+    as a customer's opening or reply would have them (every consumer folds the whole event)."""
+    defaults: dict[str, object] = {}
+    if event_type == "TicketOpened":
+        defaults = {
+            "tracking_code": "87831491",
+            "title": "ارسال فیش واریزی",
+            "request_type": "financial",
+            "priority": "normal",
+            "message_id": "m1",
+            "body": "فیش واریزی پیوست شد.",
+            "attachment_ids": [],
+            "opened_by_side": "customer",
+            "opened_by_name": None,
+        }
+    elif event_type == "MessagePosted":
+        internal = bool(data.get("internal", False))
+        defaults = {
+            "message_id": "m2",
+            "body": "یادداشت داخلی" if internal else "پیوست را ببینید.",
+            "attachment_ids": [],
+            "internal": False,
+            "follow_up": False,
+            "author_side": "agent" if internal else "customer",
+            "author_name": None,
+        }
+    return {**defaults, **data}

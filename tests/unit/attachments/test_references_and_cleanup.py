@@ -90,7 +90,8 @@ async def upload(
 def event(
     position: int, version: int, event_type: str, ticket: str = TICKET, **data: Any
 ) -> EventIn:
-    return EventIn(position, "acme", ticket, version, event_type, T0, "cust-1", "customer", data)
+    full = samples.event_data(event_type, **data)
+    return EventIn(position, "acme", ticket, version, event_type, T0, "cust-1", "customer", full)
 
 
 def opened(position: int, attachment_ids: list[str], ticket: str = TICKET, **more: Any) -> EventIn:
@@ -290,3 +291,19 @@ async def test_the_consumer_resumes_after_its_checkpoint(catalog: AttachmentCata
 
 class _Stop(Exception):
     pass
+
+
+async def test_a_ticket_transferred_away_and_back_in_later_batches_ends_where_it_went_last(
+    service: Attachments, catalog: AttachmentCatalog
+) -> None:
+    receipt = await upload(service, CUSTOMER)
+    await deliver(catalog, opened(1, [receipt]), posted(2, 2, [], internal=False))
+    away = event(3, 3, "TicketTransferred", from_department="finance", to_department="technical")
+    back = event(4, 4, "TicketTransferred", from_department="technical", to_department="finance")
+    await deliver(catalog, away)
+    await deliver(catalog, back)
+    await deliver(catalog, away)  # an old transfer delivered again moves nothing
+
+    readers_now = await readers(service, receipt)
+    assert "agent-1" in readers_now
+    assert "agent-2" not in readers_now

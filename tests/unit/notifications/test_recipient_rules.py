@@ -6,10 +6,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from ticketing_model import AgentState
 from ticketing_notifications.domain.rules import (
     CUSTOMER,
     DEPARTMENT,
-    UNKNOWN_STATE,
     Notice,
     decide,
 )
@@ -156,9 +156,10 @@ def test_only_the_view_that_takes_an_unseen_ticket_under_review_tells_the_custom
     ]
 
 
-def test_facts_kept_before_the_state_was_announce_no_review() -> None:
+def test_facts_taken_as_reviewing_announce_no_review() -> None:
+    # The SQLite store loads facts kept before the state was as reviewing (contract suite).
     story, facts = _opened_story()
-    old = replace(facts, agent_state=UNKNOWN_STATE)
+    old = replace(facts, agent_state=AgentState.REVIEWING)
     decision = decide(old, **_args(story.event("AgentViewed", "agent", "agent-1")))
     assert decision.notices == ()
     assert decision.facts is not None

@@ -17,8 +17,9 @@ from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_contracts.stored import envelope_metadata
 from ticketing_eventstore import InMemoryEventStore, NewEvent
 from ticketing_feed import FeedBatch, InMemoryFeed, StoreFeed, to_event_in
+from ticketing_model import Scope
 from ticketing_query.adapters.readmodel_memory import InMemoryReadModel
-from ticketing_query.application.ports import ProjectionBatch, Scope
+from ticketing_query.application.ports import ProjectionBatch
 from ticketing_query.application.projector import Projector
 from ticketing_query.application.rebuild import progress_line, rebuild
 from ticketing_tickets.adapters.attachments_unavailable import NoAttachments

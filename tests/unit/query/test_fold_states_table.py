@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from ticketing_feed import EventIn
+from ticketing_model import LABELS, AgentState
 from ticketing_query.domain.counters import contribution
 from ticketing_query.domain.search import tokens
-from ticketing_query.domain.status import LABELS, AgentState
 from ticketing_query.domain.view import TicketView, fold
 
 T0 = datetime(2025, 6, 20, 10, 35, tzinfo=UTC)

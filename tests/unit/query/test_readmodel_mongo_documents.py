@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from ticketing_model import AgentState, Scope
 from ticketing_query.adapters.readmodel_mongo_documents import (
     document_id,
     message_document,
@@ -25,10 +26,9 @@ from ticketing_query.adapters.readmodel_mongo_queries import (
     counters_pipeline,
     list_filter,
 )
-from ticketing_query.application.ports import Cursor, Scope, TicketFilter
+from ticketing_query.application.ports import Cursor, TicketFilter
 from ticketing_query.bootstrap import read_model_from_url
 from ticketing_query.domain.counters import total
-from ticketing_query.domain.status import AgentState
 from ticketing_query.domain.view import AGENT_SIDE, CUSTOMER_SIDE, MessageView, TicketView
 
 AT = datetime(2025, 6, 20, 10, 35, 12, 345678, tzinfo=UTC)

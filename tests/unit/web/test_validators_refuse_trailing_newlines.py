@@ -15,7 +15,6 @@ from fastapi import HTTPException
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import Field, TypeAdapter, ValidationError
-from ticketing_attachments.application.attachments import ATTACHMENT_ID
 from ticketing_attachments.application.ports import check_blob_key
 from ticketing_contracts.envelope import UUID_PATTERN
 from ticketing_contracts.internal_attachments import CheckAttachments
@@ -23,6 +22,7 @@ from ticketing_contracts.topics import (
     BRAND_ID_PATTERN,
     TICKET_ID_PATTERN,
     is_brand_id,
+    is_hex_id,
     is_ticket_id,
     parse_ticket_stream_id,
 )
@@ -107,7 +107,7 @@ VALIDATORS: dict[str, tuple[Callable[[str], bool], str]] = {
     "typed tracking code": (accepts(normalize_tracking_code), "۸۷۸۳-۱۴۹۱"),
     "phone": (accepts(normalise_phone), "۰۹۱۲ ۱۲۳ ۴۵۶۷"),
     "notification id": (is_notification_id, "a" * 32),
-    "attachment id": (accepts(ATTACHMENT_ID.fullmatch), "b" * 32),
+    "attachment id": (is_hex_id, "b" * 32),
     "blob key": (accepts(check_blob_key), f"acme/{TICKET}"),
     "tickets list cursor": (
         accepts(tickets_cursor),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request
@@ -18,6 +18,7 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+from ticketing_contracts.roles import Role
 
 from .text import is_unsafe_text
 
@@ -27,7 +28,7 @@ NAME_MAX = 100
 # these could reorder the text around it (controls and line breaks are refused by ClaimText).
 # ZWNJ (U+200C), which Persian names use, is not among them.
 _NAME_FORBIDDEN = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
-Role = Literal["customer", "representative", "agent", "admin"]
+
 _CACHE_SIZE = 10_000
 
 

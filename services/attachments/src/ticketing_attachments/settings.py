@@ -8,13 +8,14 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 from ticketing_feed.kafka_settings import KafkaSettings
+from ticketing_feed.store_settings import EventStoreSettings
 from ticketing_web.internal import InternalTokenSettings
 from ticketing_web.settings import JwtSettings
 
 from .application.inspection import DEFAULT_ALLOWED
 
 
-class AttachmentsSettings(JwtSettings, KafkaSettings, InternalTokenSettings):
+class AttachmentsSettings(JwtSettings, KafkaSettings, InternalTokenSettings, EventStoreSettings):
     """Mode and token keys come from JwtSettings (shared with every service); the Kafka feed's
     from KafkaSettings; the internal API's token from InternalTokenSettings."""
 
@@ -55,6 +56,3 @@ class AttachmentsSettings(JwtSettings, KafkaSettings, InternalTokenSettings):
 
     def resolved_blob_dir(self) -> str:
         return self.attachments_blob_dir or str(self.data_dir / "attachments")
-
-    def resolved_event_store_url(self) -> str:
-        return self.event_store_url or f"sqlite:///{self.data_dir / 'events.db'}"

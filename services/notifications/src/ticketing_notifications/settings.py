@@ -6,12 +6,13 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 from ticketing_feed.kafka_settings import KafkaSettings
+from ticketing_feed.store_settings import EventStoreSettings
 from ticketing_web.settings import JwtSettings
 
 from .adapters.sms_http import DEFAULT_BODY_TEMPLATE
 
 
-class NotificationsSettings(JwtSettings, KafkaSettings):
+class NotificationsSettings(JwtSettings, KafkaSettings, EventStoreSettings):
     """Mode and token keys come from JwtSettings (shared with every service); the Kafka feed's
     from KafkaSettings."""
 
@@ -50,6 +51,3 @@ class NotificationsSettings(JwtSettings, KafkaSettings):
 
     def resolved_store_url(self) -> str:
         return self.notifications_store_url or f"sqlite:///{self.data_dir / 'notifications.db'}"
-
-    def resolved_event_store_url(self) -> str:
-        return self.event_store_url or f"sqlite:///{self.data_dir / 'events.db'}"

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from pydantic import Field
 from ticketing_feed.kafka_settings import KafkaSettings
+from ticketing_feed.store_settings import EventStoreSettings
 from ticketing_web.internal import AttachmentsClientSettings
 from ticketing_web.settings import JwtSettings
 
 
-class QuerySettings(JwtSettings, KafkaSettings, AttachmentsClientSettings):
+class QuerySettings(JwtSettings, KafkaSettings, AttachmentsClientSettings, EventStoreSettings):
     """Mode and token keys come from JwtSettings (shared with every service); the Kafka feed's
     from KafkaSettings; where the attachments service is from AttachmentsClientSettings."""
 
@@ -37,6 +38,3 @@ class QuerySettings(JwtSettings, KafkaSettings, AttachmentsClientSettings):
 
     def resolved_read_model_url(self) -> str:
         return self.read_model_url or f"sqlite:///{self.data_dir / 'query.db'}"
-
-    def resolved_event_store_url(self) -> str:
-        return self.event_store_url or f"sqlite:///{self.data_dir / 'events.db'}"

@@ -25,6 +25,7 @@ from pydantic import Field
 from ticketing_eventstore import open_event_store
 from ticketing_eventstore.ports import EventStore
 from ticketing_feed.kafka_settings import KafkaSettings
+from ticketing_feed.store_settings import EventStoreSettings
 from ticketing_web.observability import configure_logging
 from ticketing_web.problems import problem
 from ticketing_web.serve import STARTUP_FAILURE, ListenSettings, inherited_sockets, tune_for_serving
@@ -39,7 +40,7 @@ _log = structlog.get_logger("ticketing.relay")
 STOP_GRACE_SECONDS = 10.0
 
 
-class RelaySettings(KafkaSettings):
+class RelaySettings(KafkaSettings, EventStoreSettings):
     """TICKETING_* settings of the relay process (Kafka ones from KafkaSettings)."""
 
     data_dir: Path = Path("var")
@@ -56,9 +57,6 @@ class RelaySettings(KafkaSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8005, ge=1, le=65535)
     log_level: str = "INFO"
-
-    def resolved_event_store_url(self) -> str:
-        return self.event_store_url or f"sqlite:///{self.data_dir / 'events.db'}"
 
     def checkpoint_path(self) -> Path:
         return self.data_dir / "relay.checkpoint"

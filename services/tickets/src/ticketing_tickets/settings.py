@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
+from ticketing_feed.store_settings import EventStoreSettings
 from ticketing_web.internal import AttachmentsClientSettings
 from ticketing_web.settings import DEV_JWT_SECRET, JwtSettings
 
 __all__ = ["DEV_JWT_SECRET", "TicketsSettings"]
 
 
-class TicketsSettings(JwtSettings, AttachmentsClientSettings):
+class TicketsSettings(JwtSettings, AttachmentsClientSettings, EventStoreSettings):
     """Mode and token keys come from JwtSettings (shared with every service); where the
     attachments service is from AttachmentsClientSettings."""
 
@@ -24,6 +25,3 @@ class TicketsSettings(JwtSettings, AttachmentsClientSettings):
     brands_file: Path | None = None
     idempotency_ttl_hours: float = Field(default=24.0, ge=24.0)
     log_level: str = "INFO"
-
-    def resolved_event_store_url(self) -> str:
-        return self.event_store_url or f"sqlite:///{self.data_dir / 'events.db'}"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ticketing_attachments.application.ports import ReferenceBatch
+from ticketing_attachments.application.ports import ReferenceBatch, TicketChange
 from ticketing_attachments.domain import Attachment, TicketAccess
 
 
@@ -45,6 +45,13 @@ class InMemoryCatalog:
 
     async def referenced(self, brand_id: str, attachment_ids: Sequence[str]) -> set[str]:
         return {a for a in attachment_ids if self._refs.get((brand_id, a))}
+
+    async def tickets(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], TicketChange]:
+        return {
+            k: TicketChange(*k, t.version, t.department, t.customer_id)
+            for k in keys
+            if (t := self._tickets.get(k)) is not None
+        }
 
     async def apply(self, batch: ReferenceBatch) -> None:
         for change in batch.tickets:

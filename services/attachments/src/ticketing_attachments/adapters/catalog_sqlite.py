@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from ticketing_eventstore.sqlite_files import SqliteReaders, retry_while_locked
 
-from ticketing_attachments.application.ports import ReferenceBatch
+from ticketing_attachments.application.ports import ReferenceBatch, TicketChange
 from ticketing_attachments.domain import Attachment, TicketAccess
 
 T = TypeVar("T")
@@ -165,6 +165,21 @@ class SqliteCatalog:
         return await self._readers.run(query)
 
     # -- the consumer's batches --------------------------------------------------------------
+
+    async def tickets(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], TicketChange]:
+        def query(c: sqlite3.Connection) -> dict[tuple[str, str], TicketChange]:
+            found: dict[tuple[str, str], TicketChange] = {}
+            for brand_id, ticket_id in keys:
+                row = c.execute(
+                    "SELECT version, department, customer_id FROM tickets"
+                    " WHERE brand_id = ? AND ticket_id = ?",
+                    (brand_id, ticket_id),
+                ).fetchone()
+                if row:
+                    found[(brand_id, ticket_id)] = TicketChange(brand_id, ticket_id, *row)
+            return found
+
+        return await self._readers.run(query)
 
     async def apply(self, batch: ReferenceBatch) -> None:
         def write(c: sqlite3.Connection) -> None:

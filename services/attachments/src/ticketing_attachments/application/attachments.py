@@ -3,12 +3,12 @@ for the query side, and the cleanup of uploads no ticket ever referenced."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
+from ticketing_contracts.topics import is_hex_id
 
 from ticketing_attachments.domain import (
     Attachment,
@@ -22,7 +22,6 @@ from .inspection import Inspector
 from .ports import AttachmentCatalog, BlobNotFound, BlobStore
 
 _log = structlog.get_logger("ticketing.attachments")
-ATTACHMENT_ID = re.compile(r"^[0-9a-f]{32}$")
 FIELD = "attachment_ids"
 
 
@@ -106,7 +105,7 @@ class Attachments:
         self, *, brand_id: str, caller: Caller, attachment_id: str
     ) -> Download | None:
         """The attachment and its bytes if `caller` may read it; None (a 404) otherwise."""
-        if not ATTACHMENT_ID.fullmatch(attachment_id):
+        if not is_hex_id(attachment_id):
             return None
         attachment = await self.catalog.get(brand_id, attachment_id)
         if attachment is None:
@@ -128,7 +127,7 @@ class Attachments:
         may read (`may_read`, the download's rule: naming it shows it to whoever sees the
         ticket), and not be about to expire. One the caller may not read is "unknown", as a
         download of it is a 404."""
-        wellformed = [a for a in attachment_ids if ATTACHMENT_ID.fullmatch(a)]
+        wellformed = [a for a in attachment_ids if is_hex_id(a)]
         found = await self.catalog.get_many(brand_id, wellformed)
         referenced = await self.catalog.referenced(brand_id, list(found))
         keep = self.policy.keep_unreferenced
@@ -152,9 +151,7 @@ class Attachments:
         self, brand_id: str, attachment_ids: Sequence[str]
     ) -> dict[str, dict[str, str | int]]:
         """What a message's attachment list shows, by id; unknown ids are left out."""
-        found = await self.catalog.get_many(
-            brand_id, [a for a in attachment_ids if ATTACHMENT_ID.fullmatch(a)]
-        )
+        found = await self.catalog.get_many(brand_id, [a for a in attachment_ids if is_hex_id(a)])
         return {
             a.attachment_id: {
                 "attachment_id": a.attachment_id,

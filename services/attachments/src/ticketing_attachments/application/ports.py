@@ -100,6 +100,11 @@ class AttachmentCatalog(Protocol):
         """Which of these ids some ticket references."""
         ...
 
+    async def tickets(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], TicketChange]:
+        """What is kept of these (brand_id, ticket_id) tickets (their customer and department as
+        of `version`); unknown ones left out."""
+        ...
+
     async def apply(self, batch: ReferenceBatch) -> None:
         """Save the batch and the checkpoint in one transaction. Idempotent: a ticket moves only
         to a higher version, a reference is stored once (visible if any delivery said so)."""

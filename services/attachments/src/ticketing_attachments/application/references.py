@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ticketing_feed import EventFeed, FeedBatch
 from ticketing_feed.applied import AppliedPosition
+from ticketing_model import TicketFacts, evolve
 
 from ticketing_attachments.application.ports import (
     AttachmentCatalog,
@@ -48,7 +49,13 @@ class ReferenceConsumer:
         return self.applied >= await self._feed.head()
 
     async def apply(self, batch: FeedBatch) -> None:
-        """Record one feed batch's tickets and references with the new checkpoint."""
+        """Record one feed batch's tickets and references with the new checkpoint.
+
+        Where a ticket is (its customer and department) is folded by `ticketing_model.evolve`,
+        the fold every service shares, from what the catalog kept of it."""
+        keys = list(dict.fromkeys((e.brand_id, e.ticket_id) for e in batch.events))
+        kept = await self._catalog.tickets(keys) if keys else {}
+        facts = {key: _facts_of(change) for key, change in kept.items()}
         tickets: dict[tuple[str, str], TicketChange] = {}
         references: dict[tuple[str, str, str], Reference] = {}
 
@@ -61,31 +68,43 @@ class ReferenceConsumer:
 
         for event in batch.events:
             key = (event.brand_id, event.ticket_id)
+            before = facts.get(key)
+            after = evolve(before, event)
+            if after is None:
+                continue  # history that does not start with an opening is no ticket's
+            facts[key] = after
+            if before is None or _place(before) != _place(after):
+                tickets[key] = TicketChange(
+                    *key, after.version, after.department, after.customer_id
+                )
             data = event.data
             match event.event_type:
                 case "TicketOpened":
-                    tickets[key] = TicketChange(
-                        event.brand_id,
-                        event.ticket_id,
-                        event.stream_version,
-                        str(data["department"]),
-                        str(data["customer_id"]),
-                    )
                     refer(*key, data.get("attachment_ids"), True)
                 case "MessagePosted":
                     refer(*key, data.get("attachment_ids"), not data.get("internal", False))
-                case "TicketTransferred":
-                    known = tickets.get(key)
-                    tickets[key] = TicketChange(
-                        event.brand_id,
-                        event.ticket_id,
-                        event.stream_version,
-                        str(data["to_department"]),
-                        known.customer_id if known is not None else None,
-                    )
         position = max(batch.reached, self.applied)
         if tickets or references or position > self.applied:
             await self._catalog.apply(
                 ReferenceBatch(list(tickets.values()), list(references.values()), position)
             )
         self._applied.advance(position)  # durable now: readers of this position may go on
+
+
+def _place(facts: TicketFacts) -> tuple[str, str]:
+    return facts.customer_id, facts.department
+
+
+def _facts_of(kept: TicketChange) -> TicketFacts:
+    """The facts to fold on from what the catalog keeps: only where the ticket is (all the
+    download rule needs). The rest is not kept here, so it starts empty; nothing reads it."""
+    return TicketFacts(
+        brand_id=kept.brand_id,
+        ticket_id=kept.ticket_id,
+        customer_id=kept.customer_id or "",
+        department=kept.department,
+        tracking_code="",
+        title="",
+        priority="",
+        version=kept.version,
+    )

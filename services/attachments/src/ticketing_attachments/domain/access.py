@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from ticketing_model import Scope, Side
+
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
@@ -60,18 +62,30 @@ class TicketAccess:
     visible: bool
 
 
-def _sees(caller: Caller, ticket: TicketAccess) -> bool:
-    match caller.role:
-        case "admin":
-            return True
-        case "agent":
-            return caller.departments is None or ticket.department in caller.departments
-        case "customer":
-            return ticket.visible and ticket.customer_id == caller.user_id
-        case "representative":
-            return ticket.visible and ticket.customer_id in caller.customers
-        case _:
-            return False
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """A referencing ticket where Scope.admits looks: in the attachment's brand."""
+
+    brand_id: str
+    customer_id: str
+    department: str
+
+
+def _sees(caller: Caller, brand_id: str, ticket: TicketAccess) -> bool:
+    """Whether the caller's Scope admits the ticket as it stands now; from the customer side
+    only through a visible message (an internal note shows the customer nothing)."""
+    try:
+        scope = Scope.for_identity(
+            role=caller.role,
+            sub=caller.user_id,
+            brand=brand_id,
+            departments=caller.departments,
+            customers=caller.customers,
+        )
+    except ValueError:  # a role that is not one of the four sees nothing
+        return False
+    place = _Place(brand_id, ticket.customer_id, ticket.department)
+    return scope.admits(place) and (ticket.visible or scope.side is Side.AGENT)
 
 
 def may_read(caller: Caller, attachment: Attachment, tickets: Iterable[TicketAccess]) -> bool:
@@ -79,4 +93,4 @@ def may_read(caller: Caller, attachment: Attachment, tickets: Iterable[TicketAcc
     name it in a command; `tickets` are the known tickets that reference it."""
     if attachment.uploader_id == caller.user_id:
         return True
-    return any(_sees(caller, ticket) for ticket in tickets)
+    return any(_sees(caller, attachment.brand_id, ticket) for ticket in tickets)

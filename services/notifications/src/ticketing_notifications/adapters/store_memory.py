@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
+from ticketing_model import TicketFacts
+
 from ticketing_notifications.application.ports import (
     Claim,
     Consumed,
@@ -16,9 +18,15 @@ from ticketing_notifications.application.ports import (
     Unconfirmed,
     Viewer,
 )
-from ticketing_notifications.domain.rules import TicketFacts
 
 Key = tuple[str, str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Place:
+    brand_id: str
+    customer_id: str
+    department: str
 
 
 @dataclasses.dataclass
@@ -73,11 +81,14 @@ class InMemoryNotificationStore:
         self._preferences[(brand_id, customer_id)] = preferences
 
     def _visible(self, viewer: Viewer, item: Item) -> bool:
-        return (
-            item.brand_id == viewer.brand_id
-            and item.audience == viewer.audience
-            and (viewer.recipients is None or item.recipient in viewer.recipients)
-        )
+        """The viewer's audience, and a ticket its scope admits as the ticket stands now."""
+        if item.audience != viewer.audience:
+            return False
+        facts = self._facts.get((item.brand_id, item.ticket_id))
+        if facts is None:  # (only where a test dropped the facts) the place of the event's time
+            place = _Place(item.brand_id, item.recipient, item.recipient)
+            return viewer.scope.admits(place)
+        return viewer.scope.admits(facts)
 
     def _shown(self, viewer: Viewer, item: Item) -> Item:
         read = (item.notification_id, viewer.reader_id) in self._reads

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Concatenate, ParamSpec, TypeVar
 
 from ticketing_eventstore.sqlite_files import retry_while_locked
+from ticketing_model import TicketFacts
 
 from ticketing_notifications.application.ports import (
     Claim,
@@ -29,7 +30,6 @@ from ticketing_notifications.application.ports import (
     Unconfirmed,
     Viewer,
 )
-from ticketing_notifications.domain.rules import TicketFacts
 
 from . import store_sqlite_sql as sql
 from .store_sqlite_schema import SCHEMA, add_missing_columns

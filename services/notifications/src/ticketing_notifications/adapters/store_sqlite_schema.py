@@ -14,6 +14,9 @@ CREATE TABLE IF NOT EXISTS tickets (
     brand_id TEXT NOT NULL, ticket_id TEXT NOT NULL, customer_id TEXT NOT NULL,
     department TEXT NOT NULL, tracking_code TEXT NOT NULL, title TEXT NOT NULL,
     version INTEGER NOT NULL, agent_state TEXT NOT NULL DEFAULT '',
+    priority TEXT NOT NULL DEFAULT '', customer_read INTEGER NOT NULL DEFAULT 0,
+    closed INTEGER NOT NULL DEFAULT 0, agent_unread INTEGER NOT NULL DEFAULT 0,
+    customer_unread INTEGER NOT NULL DEFAULT 0, assignee_id TEXT,
     PRIMARY KEY (brand_id, ticket_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS notifications (
@@ -67,6 +70,12 @@ CREATE INDEX IF NOT EXISTS dead_letters_by_brand ON dead_letters (brand_id, id);
 #: defaults: '' is "not known", which the consumer and the renderer allow for).
 ADDED_COLUMNS = (
     ("tickets", "agent_state", "TEXT NOT NULL DEFAULT ''"),
+    ("tickets", "priority", "TEXT NOT NULL DEFAULT ''"),
+    ("tickets", "customer_read", "INTEGER NOT NULL DEFAULT 0"),
+    ("tickets", "closed", "INTEGER NOT NULL DEFAULT 0"),
+    ("tickets", "agent_unread", "INTEGER NOT NULL DEFAULT 0"),
+    ("tickets", "customer_unread", "INTEGER NOT NULL DEFAULT 0"),
+    ("tickets", "assignee_id", "TEXT"),
     ("outbox", "title", "TEXT NOT NULL DEFAULT ''"),
     ("dead_letters", "title", "TEXT NOT NULL DEFAULT ''"),
 )

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from ticketing_model import AgentState, Side, TicketFacts
+
 from ticketing_notifications.application.ports import (
     Claim,
     Consumed,
@@ -22,15 +24,17 @@ from ticketing_notifications.application.ports import (
     Unconfirmed,
     Viewer,
 )
-from ticketing_notifications.domain.rules import TicketFacts
 
 from .store_sqlite_schema import moment, stamp
 
+#: Each item with its ticket's facts as they stand now (recorded in the same transaction as the
+#: item; an item without them, which only a test makes, keeps the place of the event's time).
+_WITH_TICKET = " LEFT JOIN tickets t ON t.brand_id = n.brand_id AND t.ticket_id = n.ticket_id "
 _ITEM = (
     "SELECT n.seq, n.notification_id, n.event_id, n.brand_id, n.audience, n.recipient,"
     " n.ticket_id, n.tracking_code, n.kind, n.text, n.created_at,"
     " EXISTS (SELECT 1 FROM reads r WHERE r.notification_id = n.notification_id"
-    " AND r.reader_id = ?) FROM notifications n "
+    " AND r.reader_id = ?) FROM notifications n " + _WITH_TICKET
 )
 _JOB = (
     "event_id, channel, recipient, address, brand_id, ticket_id, tracking_code, kind,"
@@ -47,28 +51,60 @@ def checkpoint(db: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
+_FACTS = (
+    "customer_id, department, tracking_code, title, priority, version, agent_state,"
+    " customer_read, closed, agent_unread, customer_unread, assignee_id"
+)
+
+
 def facts(db: sqlite3.Connection, keys: Sequence[tuple[str, str]]) -> dict[Any, TicketFacts]:
     found: dict[Any, TicketFacts] = {}
     for brand_id, ticket_id in keys:
         row = db.execute(
-            "SELECT customer_id, department, tracking_code, title, version, agent_state"
-            " FROM tickets WHERE brand_id = ? AND ticket_id = ?",
+            f"SELECT {_FACTS} FROM tickets WHERE brand_id = ? AND ticket_id = ?",
             (brand_id, ticket_id),
         ).fetchone()
         if row:
-            found[(brand_id, ticket_id)] = TicketFacts(brand_id, ticket_id, *row)
+            found[(brand_id, ticket_id)] = _facts(brand_id, ticket_id, row)
     return found
+
+
+def _facts(brand_id: str, ticket_id: str, row: Sequence[Any]) -> TicketFacts:
+    # A row kept before the state was ('') is taken as reviewing: its next AgentViewed then
+    # announces nothing (it cannot tell), and the next customer reply sets the state right.
+    # Its counts and flags start at the columns' defaults; no notice depends on them.
+    state = AgentState(row[6]) if row[6] else AgentState.REVIEWING
+    return TicketFacts(
+        brand_id=brand_id,
+        ticket_id=ticket_id,
+        customer_id=row[0],
+        department=row[1],
+        tracking_code=row[2],
+        title=row[3],
+        priority=row[4],
+        version=int(row[5]),
+        agent_state=state,
+        customer_read=bool(row[7]),
+        closed=bool(row[8]),
+        agent_unread=int(row[9]),
+        customer_unread=int(row[10]),
+        assignee_id=row[11],
+    )
 
 
 def record(db: sqlite3.Connection, consumed: Consumed) -> list[str]:
     db.executemany(
-        "INSERT INTO tickets (brand_id, ticket_id, customer_id, department, tracking_code, title,"
-        " version, agent_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (brand_id, ticket_id)"
-        " DO UPDATE SET department = excluded.department, version = excluded.version,"
-        " agent_state = excluded.agent_state WHERE excluded.version > tickets.version",
+        f"INSERT INTO tickets (brand_id, ticket_id, {_FACTS})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (brand_id, ticket_id)"
+        " DO UPDATE SET department = excluded.department, priority = excluded.priority,"
+        " version = excluded.version, agent_state = excluded.agent_state,"
+        " customer_read = excluded.customer_read, closed = excluded.closed,"
+        " agent_unread = excluded.agent_unread, customer_unread = excluded.customer_unread,"
+        " assignee_id = excluded.assignee_id WHERE excluded.version > tickets.version",
         [
             (f.brand_id, f.ticket_id, f.customer_id, f.department, f.tracking_code, f.title,
-             f.version, f.agent_state)
+             f.priority, f.version, f.agent_state.value, f.customer_read, f.closed,
+             f.agent_unread, f.customer_unread, f.assignee_id)
             for f in consumed.facts
         ],
     )  # fmt: skip
@@ -146,11 +182,19 @@ def save_preferences(
 
 
 def _scope(viewer: Viewer) -> tuple[str, list[Any]]:
+    """The viewer's Scope (`Scope.admits`) as SQL over an item `n` and its ticket `t`: a
+    customer item's recipient is its ticket's customer, which never changes (so its index
+    serves); a department item counts by its ticket's department now, not the event's."""
+    scope = viewer.scope
     where = "n.brand_id = ? AND n.audience = ?"
-    args: list[Any] = [viewer.brand_id, viewer.audience]
-    if viewer.recipients is not None:
-        names = sorted(viewer.recipients)
-        where += f" AND n.recipient IN ({', '.join('?' * len(names)) or 'NULL'})"
+    args: list[Any] = [scope.brand_id, viewer.audience]
+    allowed = scope.customer_ids if scope.side is Side.CUSTOMER else scope.departments
+    if allowed is not None:
+        column = (
+            "n.recipient" if scope.side is Side.CUSTOMER else "coalesce(t.department, n.recipient)"
+        )
+        names = sorted(allowed)
+        where += f" AND {column} IN ({', '.join('?' * len(names)) or 'NULL'})"
         args += names
     return where, args
 
@@ -199,7 +243,8 @@ def items(
 def unread_count(db: sqlite3.Connection, viewer: Viewer) -> int:
     where, args = _scope(viewer)
     row = db.execute(
-        f"SELECT count(*) FROM notifications n WHERE {where}{_UNREAD}", [*args, viewer.reader_id]
+        f"SELECT count(*) FROM notifications n {_WITH_TICKET} WHERE {where}{_UNREAD}",
+        [*args, viewer.reader_id],
     ).fetchone()
     return int(row[0])
 
@@ -220,7 +265,7 @@ def mark_read(db: sqlite3.Connection, viewer: Viewer, ids: Sequence[str] | None)
         args += list(ids)
     db.execute(
         "INSERT OR IGNORE INTO reads SELECT n.notification_id, ? FROM notifications n"
-        f" WHERE {where}",
+        f" {_WITH_TICKET} WHERE {where}",
         [viewer.reader_id, *args],
     )
 

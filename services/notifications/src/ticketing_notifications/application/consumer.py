@@ -11,14 +11,15 @@ The command path never waits for any of this: it runs as a background task. Read
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 
 from ticketing_contracts.catalog import BrandCatalogs
+from ticketing_contracts.topics import is_hex_id
 from ticketing_feed import EventFeed, EventIn, FeedBatch
 from ticketing_feed.applied import AppliedPosition
+from ticketing_model import TicketFacts
 
-from ticketing_notifications.domain.rules import CUSTOMER, Notice, TicketFacts, decide
+from ticketing_notifications.domain.rules import CUSTOMER, Notice, decide
 from ticketing_notifications.domain.texts import in_app_text
 
 from .ports import (
@@ -30,12 +31,10 @@ from .ports import (
     event_key,
 )
 
-_NOTIFICATION_ID = re.compile(r"[0-9a-f]{32}")
-
 
 def is_notification_id(value: str) -> bool:
     """Whether `value` has the shape `notification_id` gives (32 lowercase hex characters)."""
-    return _NOTIFICATION_ID.fullmatch(value) is not None
+    return is_hex_id(value)
 
 
 def notification_id(event_id: str, audience: str, recipient: str) -> str:

@@ -10,8 +10,9 @@ from enum import Enum
 from typing import Protocol
 
 from ticketing_feed import EventIn
+from ticketing_model import Scope, Side, TicketFacts
 
-from ticketing_notifications.domain.rules import TicketFacts
+from ticketing_notifications.domain.rules import CUSTOMER, DEPARTMENT
 
 
 def event_key(event: EventIn) -> str:
@@ -42,13 +43,31 @@ class Item:
 class Viewer:
     """Whose notifications: the brand, the reader (for read flags), and the items they cover.
 
-    `recipients` None covers every recipient of the audience in the brand (admins, agents with
-    no `departments` claim)."""
+    Customer items are covered when their customer is in `recipients`; department items when
+    their ticket's department *now* is (its facts, not the department of the event's time), so
+    after a transfer they follow the ticket: `scope.admits(facts)` decides, as everywhere.
+    `recipients` None covers the whole brand's items of the audience (admins, agents with no
+    `departments` claim)."""
 
     brand_id: str
     reader_id: str
     audience: str
     recipients: frozenset[str] | None
+
+    @classmethod
+    def of(cls, scope: Scope, reader_id: str) -> Viewer:
+        """The viewer of a caller with this scope: the customer side reads customer items, the
+        agent side department items."""
+        if scope.side is Side.CUSTOMER:
+            return cls(scope.brand_id, reader_id, CUSTOMER, scope.customer_ids)
+        return cls(scope.brand_id, reader_id, DEPARTMENT, scope.departments)
+
+    @property
+    def scope(self) -> Scope:
+        """The tickets whose notifications of `audience` this viewer sees."""
+        if self.audience == CUSTOMER:
+            return Scope(self.brand_id, Side.CUSTOMER, customer_ids=self.recipients)
+        return Scope(self.brand_id, Side.AGENT, departments=self.recipients)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,35 +9,26 @@ Everything else (other reads, internal notes, priority and assignment changes) t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from ticketing_model import AgentState, Side, TicketFacts, evolve
 
 CUSTOMER = "customer"  # audience: one customer (recipient = customer id)
 DEPARTMENT = "department"  # audience: every agent serving (brand, department)
 AGENT_ROLES = frozenset({"agent", "admin"})
-CUSTOMER_SIDE = "customer"
-
-# The support side's half of the status (STATES.md), as far as the review notice needs it.
-NOT_SEEN = "not_seen"
-REVIEWING = "reviewing"
-ANSWERED = "answered"
-ANSWERED_FOLLOWING_UP = "answered_following_up"
-UNKNOWN_STATE = ""
-"""Facts kept before the state was: the next AgentViewed announces nothing (it cannot tell)."""
 
 
 @dataclass(frozen=True, slots=True)
-class TicketFacts:
-    """What the consumer keeps per ticket: enough to address and describe a notification."""
+class _Event:
+    """One event as `evolve` reads it."""
 
     brand_id: str
     ticket_id: str
-    customer_id: str
-    department: str
-    tracking_code: str
-    title: str
-    version: int
-    agent_state: str = UNKNOWN_STATE
+    stream_version: int
+    event_type: str
+    data: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,52 +59,31 @@ def decide(
     brand_id: str,
     ticket_id: str,
 ) -> Decision:
-    """Fold one event into the ticket's facts and name its notices; a seen event names none."""
-    if facts is not None and stream_version <= facts.version:
-        return Decision(facts)  # delivered again: already decided
+    """Fold one event into the ticket's facts (`ticketing_model.evolve`, the fold every service
+    shares) and name its notices, from the facts before and after; a seen event names none."""
+    event = _Event(brand_id, ticket_id, stream_version, event_type, data)
+    after = evolve(facts, event)
+    if after is None or after is facts:
+        return Decision(after)  # not a ticket's history, or delivered again: already decided
     if facts is None:
-        if event_type != "TicketOpened":
-            return Decision(None)  # history that does not start with an opening is not ours
-        by_customer = data.get("opened_by_side") == CUSTOMER_SIDE
-        facts = TicketFacts(
-            brand_id=brand_id,
-            ticket_id=ticket_id,
-            customer_id=str(data["customer_id"]),
-            department=str(data["department"]),
-            tracking_code=str(data["tracking_code"]),
-            title=str(data["title"]),
-            version=stream_version,
-            agent_state=NOT_SEEN if by_customer else ANSWERED_FOLLOWING_UP,
-        )
-        if by_customer:
-            return Decision(facts, (_to_department(facts, "ticket_opened"),))
-        return Decision(facts, (_to_customer(facts, "ticket_opened_for_you", external=True),))
-    previous_state = facts.agent_state
-    facts = replace(facts, version=stream_version)
+        if data.get("opened_by_side") == Side.CUSTOMER:
+            return Decision(after, (_to_department(after, "ticket_opened"),))
+        return Decision(after, (_to_customer(after, "ticket_opened_for_you", external=True),))
     by_agent = actor_role in AGENT_ROLES
     match event_type:
         case "MessagePosted" if not data.get("internal"):
-            if data.get("author_side") == CUSTOMER_SIDE:
-                facts = replace(facts, agent_state=NOT_SEEN)
-                return Decision(facts, (_to_department(facts, "customer_replied"),))
-            state = ANSWERED_FOLLOWING_UP if data.get("follow_up") else ANSWERED
-            facts = replace(facts, agent_state=state)
-            return Decision(facts, (_to_customer(facts, "agent_replied", external=True),))
-        case "AgentViewed":
-            if previous_state == NOT_SEEN:
-                facts = replace(facts, agent_state=REVIEWING)
-                return Decision(facts, (_to_customer(facts, "ticket_under_review"),))
-            if previous_state == UNKNOWN_STATE:
-                return Decision(replace(facts, agent_state=REVIEWING))
+            if data.get("author_side") == Side.CUSTOMER:
+                return Decision(after, (_to_department(after, "customer_replied"),))
+            return Decision(after, (_to_customer(after, "agent_replied", external=True),))
+        case "AgentViewed" if facts.agent_state is AgentState.NOT_SEEN:
+            return Decision(after, (_to_customer(after, "ticket_under_review"),))
         case "TicketClosed" if by_agent:
-            return Decision(facts, (_to_customer(facts, "ticket_closed"),))
+            return Decision(after, (_to_customer(after, "ticket_closed"),))
         case "TicketReopened" if by_agent:
-            return Decision(facts, (_to_customer(facts, "ticket_reopened"),))
-        case "TicketTransferred":
-            facts = replace(facts, department=str(data["to_department"]))
-            notices = (_to_customer(facts, "ticket_transferred"),) if by_agent else ()
-            return Decision(facts, notices)
-    return Decision(facts)
+            return Decision(after, (_to_customer(after, "ticket_reopened"),))
+        case "TicketTransferred" if by_agent:
+            return Decision(after, (_to_customer(after, "ticket_transferred"),))
+    return Decision(after)
 
 
 def _to_customer(facts: TicketFacts, kind: str, *, external: bool = False) -> Notice:

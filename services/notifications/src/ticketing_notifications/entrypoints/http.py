@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from ticketing_model import Scope
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app, problem
 from ticketing_web.auth import bearer_token
 from ticketing_web.problems import problem_doc
@@ -21,7 +22,6 @@ from ticketing_web.settings import verifier_from
 from ticketing_notifications.application.consumer import is_notification_id
 from ticketing_notifications.application.ports import Preferences, Viewer
 from ticketing_notifications.bootstrap import NotificationsService
-from ticketing_notifications.domain.rules import CUSTOMER, DEPARTMENT
 
 from . import stream
 from .schemas import (
@@ -64,17 +64,17 @@ _APPLIED = [Depends(min_position(_consumed))]
 
 
 def viewer_of(identity: Identity) -> Viewer:
-    """Whose notifications the caller sees: a customer its own; a representative its
-    customers'; an agent its departments' (all without a claim); an admin the whole brand's."""
-    match identity.role:
-        case "customer":
-            return Viewer(identity.brand, identity.sub, CUSTOMER, frozenset({identity.sub}))
-        case "representative":
-            return Viewer(identity.brand, identity.sub, CUSTOMER, frozenset(identity.customers))
-        case "agent" if identity.departments is not None:
-            return Viewer(identity.brand, identity.sub, DEPARTMENT, frozenset(identity.departments))
-        case _:
-            return Viewer(identity.brand, identity.sub, DEPARTMENT, None)
+    """Whose notifications the caller sees: those of the tickets its Scope admits now (a
+    customer its own; a representative its customers'; an agent its departments', all without
+    a claim; an admin the whole brand's)."""
+    scope = Scope.for_identity(
+        role=identity.role,
+        sub=identity.sub,
+        brand=identity.brand,
+        departments=identity.departments,
+        customers=identity.customers,
+    )
+    return Viewer.of(scope, identity.sub)
 
 
 @router.get("", response_model=NotificationPage, dependencies=_APPLIED, responses=_AT_POSITION)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ticketing_query.application.ports import Cursor, ProjectionBatch, Scope, TicketFilter
+from ticketing_model import Scope
+
+from ticketing_query.application.ports import Cursor, ProjectionBatch, TicketFilter
 from ticketing_query.domain.counters import Counters, total
 from ticketing_query.domain.search import matches
 from ticketing_query.domain.view import CUSTOMER_SIDE, MessageView, TicketView
@@ -80,7 +82,7 @@ class InMemoryReadModel:
         found = [
             view
             for view in self._views.values()
-            if in_scope(view, scope)
+            if scope.admits(view)
             and passes(view, where, scope.side)
             and (after is None or order_key(view) < (after.last_activity_at, after.ticket_id))
         ]
@@ -88,7 +90,7 @@ class InMemoryReadModel:
         return found[:limit]
 
     async def counters(self, scope: Scope) -> Counters:
-        return total((v for v in self._views.values() if in_scope(v, scope)), scope.side)
+        return total((v for v in self._views.values() if scope.admits(v)), scope.side)
 
     async def reset(self) -> None:
         self._clear()
@@ -100,15 +102,6 @@ class InMemoryReadModel:
 def order_key(view: TicketView) -> tuple[object, str]:
     """The list order, as a key sorted descending: newest activity first, then ticket id."""
     return (view.last_activity_at, view.ticket_id)
-
-
-def in_scope(view: TicketView, scope: Scope) -> bool:
-    """Whether a caller of `scope` may see the ticket at all (brand, customers, departments)."""
-    if view.brand_id != scope.brand_id:
-        return False
-    if scope.side == CUSTOMER_SIDE:
-        return scope.customer_ids is None or view.customer_id in scope.customer_ids
-    return scope.departments is None or view.department in scope.departments
 
 
 def passes(view: TicketView, where: TicketFilter, side: str) -> bool:

@@ -38,8 +38,9 @@ from typing import Self
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from ticketing_model import Scope
 
-from ticketing_query.application.ports import Cursor, ProjectionBatch, Scope, TicketFilter
+from ticketing_query.application.ports import Cursor, ProjectionBatch, TicketFilter
 from ticketing_query.domain.counters import Counters
 from ticketing_query.domain.view import MessageView, TicketView
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ticketing_query.domain.status import AgentState
+from ticketing_model import AgentState
+
 from ticketing_query.domain.view import MessageView, TicketView
 
 Document = dict[str, Any]

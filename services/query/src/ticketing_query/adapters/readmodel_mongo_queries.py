@@ -25,9 +25,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ticketing_query.application.ports import Cursor, Scope, TicketFilter
+from ticketing_model import CODES, AgentState, Scope, halves_of
+
+from ticketing_query.application.ports import Cursor, TicketFilter
 from ticketing_query.domain.counters import Counters
-from ticketing_query.domain.status import CODES, AgentState, halves_of
 from ticketing_query.domain.view import CUSTOMER_SIDE
 
 from .readmodel_mongo_documents import Document, micros

@@ -24,8 +24,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Concatenate, ParamSpec, Self, TypeVar
 
 from ticketing_eventstore.sqlite_files import SqliteReaders, retry_while_locked
+from ticketing_model import Scope
 
-from ticketing_query.application.ports import Cursor, ProjectionBatch, Scope, TicketFilter
+from ticketing_query.application.ports import Cursor, ProjectionBatch, TicketFilter
 from ticketing_query.domain.counters import Counters
 from ticketing_query.domain.view import MessageView, TicketView
 

@@ -13,9 +13,10 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from ticketing_query.application.ports import Cursor, Scope, TicketFilter
+from ticketing_model import CODES, AgentState, Scope
+
+from ticketing_query.application.ports import Cursor, TicketFilter
 from ticketing_query.domain.counters import Counters
-from ticketing_query.domain.status import CODES, AgentState
 from ticketing_query.domain.view import CUSTOMER_SIDE, MessageView, TicketView
 
 from .readmodel_sqlite_schema import (

@@ -21,7 +21,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ticketing_query.domain.status import CODES, AgentState
+from ticketing_model import CODES, AgentState
+
 from ticketing_query.domain.view import MessageView, TicketView
 
 #: Bumped when the tables change shape; a read model of another version is rebuilt from history.

@@ -16,9 +16,10 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from ticketing_model import CODES
+
 from ticketing_query.application.ports import ProjectionBatch
 from ticketing_query.domain.counters import Counters, contribution
-from ticketing_query.domain.status import CODES
 from ticketing_query.domain.view import AGENT_SIDE, CUSTOMER_SIDE, TicketView
 
 from .readmodel_sqlite_schema import (

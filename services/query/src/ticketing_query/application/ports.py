@@ -8,22 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from ticketing_model import Scope
+
 from ticketing_query.domain.counters import Counters
 from ticketing_query.domain.view import MessageView, TicketView
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Which tickets a caller may see, and from which side (API.md, Who sees what).
-
-    `customer_ids` limits the customer side (a customer: itself; a representative: its claim);
-    `departments` limits the agent side (None: every department of the brand).
-    """
-
-    brand_id: str
-    side: str  # "customer" | "agent"
-    customer_ids: frozenset[str] | None = None
-    departments: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

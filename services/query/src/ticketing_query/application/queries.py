@@ -1,52 +1,20 @@
-"""What a caller may read, and reading it: scopes from identities, pages, details, counters.
+"""Reading what a caller may read: pages, details, counters.
 
-Who sees what (API.md): a customer its own tickets and a representative those of the customers in
-its claim, both from the customer side; an agent the tickets of its departments (all of them when
-the claim is absent) and an admin every ticket, both from the agent side. Never another brand's.
+Who sees what is `ticketing_model.Scope` (from the token's claims, `Scope.for_identity`; on a
+ticket, `scope.admits`); the read model adapters translate a Scope into their queries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ticketing_contracts.tracking_code import normalize_tracking_code
+from ticketing_model import Scope
 
 from ticketing_query.domain.counters import Counters
-from ticketing_query.domain.view import AGENT_SIDE, CUSTOMER_SIDE, MessageView, TicketView
+from ticketing_query.domain.view import CUSTOMER_SIDE, MessageView, TicketView
 
-from .ports import Cursor, ReadModel, Scope, TicketFilter
-
-
-def scope_for(
-    *,
-    brand: str,
-    role: str,
-    sub: str,
-    departments: Sequence[str] | None = None,
-    customers: Sequence[str] = (),
-) -> Scope:
-    """The scope of a caller with these claims (the brand is always the token's)."""
-    match role:
-        case "customer":
-            return Scope(brand, CUSTOMER_SIDE, customer_ids=frozenset([sub]))
-        case "representative":
-            return Scope(brand, CUSTOMER_SIDE, customer_ids=frozenset(customers))
-        case "agent":
-            allowed = frozenset(departments) if departments is not None else None
-            return Scope(brand, AGENT_SIDE, departments=allowed)
-        case "admin":
-            return Scope(brand, AGENT_SIDE)
-    raise ValueError(f"unknown role {role!r}")
-
-
-def can_see(scope: Scope, view: TicketView) -> bool:
-    """Whether a caller of `scope` may see the ticket at all."""
-    if view.brand_id != scope.brand_id:
-        return False
-    if scope.side == CUSTOMER_SIDE:
-        return scope.customer_ids is None or view.customer_id in scope.customer_ids
-    return scope.departments is None or view.department in scope.departments
+from .ports import Cursor, ReadModel, TicketFilter
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +49,7 @@ class TicketQueries:
         """The ticket and its messages, or None when the caller may not see it (read together:
         a ticket the caller may not see costs its messages' read, and is never shown)."""
         found = await self._read_model.ticket_with_messages(scope.brand_id, ticket_id)
-        if found is None or not can_see(scope, found[0]):
+        if found is None or not scope.admits(found[0]):
             return None
         return self._shown(scope, *found)
 
@@ -97,7 +65,7 @@ class TicketQueries:
         return await self._read_model.counters(scope)
 
     async def _detail_of(self, scope: Scope, view: TicketView | None) -> Detail | None:
-        if view is None or not can_see(scope, view):
+        if view is None or not scope.admits(view):
             return None
         messages = await self._read_model.messages(view.brand_id, view.ticket_id)
         return self._shown(scope, view, messages)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .status import CODES
+from ticketing_model import CODES
+
 from .view import TicketView
 
 

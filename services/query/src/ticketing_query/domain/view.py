@@ -10,17 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from ticketing_feed.events import EventIn
-
-from .status import AgentState, status_code
+from ticketing_model import AgentState, Side, TicketFacts, evolve, status_code
+from ticketing_model.facts import FACT_FIELDS
 
 #: Splits text into normalised search words (search.tokens).
 WordsFn = Callable[[str], Iterable[str]]
 
-CUSTOMER_SIDE = "customer"
-AGENT_SIDE = "agent"
+CUSTOMER_SIDE = Side.CUSTOMER
+AGENT_SIDE = Side.AGENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,128 +107,77 @@ def _evolve(view: TicketView, **changes: Any) -> TicketView:
     return new
 
 
+#: The shared facts' fields, read in one call (a rebuild reads them twice per event).
+_FACTS_OF = attrgetter(*FACT_FIELDS)
+
+
+def facts_of(view: TicketView) -> TicketFacts:
+    """The shared facts (ticketing_model) the view holds among its fields."""
+    return TicketFacts(*_FACTS_OF(view))
+
+
 def fold(view: TicketView | None, event: EventIn, words: WordsFn) -> Folded:
-    """Apply one event to a ticket's view; an event already folded in changes nothing."""
+    """Apply one event to a ticket's view; an event already folded in changes nothing.
+
+    The ticket's facts (status halves, unread counts, department, closed, ...) come from
+    `ticketing_model.evolve`, the one fold every service shares; this adds what only the view
+    keeps: times, who closed it and why, search words and messages."""
     if view is not None and event.stream_version <= view.version:
         return Folded(view)
     if view is None:
-        if event.event_type != "TicketOpened":
+        facts = evolve(None, event)
+        if facts is None:
             return Folded(None)  # history that does not start with an opening is not ours
-        return _opened(event, words)
+        return _opened(event, facts, words)
+    facts = evolve(facts_of(view), event)
+    assert facts is not None
+    changes: dict[str, Any] = dict(zip(FACT_FIELDS, _FACTS_OF(facts), strict=True))
+    changes["position"] = event.position
     d = event.data
-    v, at = event.stream_version, event.position
+    message: MessageView | None = None
     match event.event_type:
         case "MessagePosted":
-            return _message_posted(view, event, words)
-        case "AgentViewed":
-            state = (
-                AgentState.REVIEWING
-                if view.agent_state is AgentState.NOT_SEEN
-                else view.agent_state
-            )
-            new = _evolve(view, agent_state=state, agent_unread=0, version=v, position=at)
-        case "CustomerRead":
-            new = _evolve(view, customer_read=True, customer_unread=0, version=v, position=at)
+            internal = bool(d["internal"])
+            body_words = frozenset(words(d["body"]))
+            if internal:
+                changes["internal_words"] = view.internal_words | body_words
+            else:
+                changes["public_words"] = view.public_words | body_words
+                changes["last_activity_at"] = event.occurred_at
+            message = _message(event, internal=internal)
         case "TicketClosed":
-            new = _evolve(
-                view,
-                closed=True,
+            changes.update(
                 last_activity_at=event.occurred_at,
                 closed_at=event.occurred_at,
                 closed_by_id=event.actor_id,
                 closed_by_role=event.actor_role,
                 closed_by_name=d.get("closed_by_name"),
                 close_reason=d.get("reason"),
-                version=v,
-                position=at,
             )
         case "TicketReopened":
-            new = _evolve(
-                view,
-                closed=False,
+            changes.update(
                 last_activity_at=event.occurred_at,
                 closed_at=None,
                 closed_by_id=None,
                 closed_by_role=None,
                 closed_by_name=None,
                 close_reason=None,
-                version=v,
-                position=at,
             )
-        case "TicketTransferred":
-            new = _evolve(view, department=d["to_department"], version=v, position=at)
-        case "PriorityChanged":
-            new = _evolve(view, priority=d["to_priority"], version=v, position=at)
-        case "TicketAssigned":
-            new = _evolve(view, assignee_id=d["assignee_id"], version=v, position=at)
-        case _:
-            new = _moved(view, event)  # an event type this projection does not know yet
-    # One `_evolve` per event, the new version and position included: each call copies all
-    # twenty-five fields, and the fold spent half its time in a second one.
-    return Folded(new, changed=True)
+    # One `_evolve` per event, the new version and position included.
+    return Folded(_evolve(view, **changes), message, changed=True)
 
 
-def _moved(view: TicketView, event: EventIn) -> TicketView:
-    """The view marked as having folded in `event`."""
-    return _evolve(view, version=event.stream_version, position=event.position)
-
-
-def _opened(event: EventIn, words: WordsFn) -> Folded:
+def _opened(event: EventIn, facts: TicketFacts, words: WordsFn) -> Folded:
     d = event.data
-    by_customer = d["opened_by_side"] == CUSTOMER_SIDE
     view = TicketView(
-        brand_id=event.brand_id,
-        ticket_id=event.ticket_id,
-        tracking_code=d["tracking_code"],
-        title=d["title"],
-        department=d["department"],
+        **dict(zip(FACT_FIELDS, _FACTS_OF(facts), strict=True)),
         request_type=d["request_type"],
-        priority=d["priority"],
-        customer_id=d["customer_id"],
         created_at=event.occurred_at,
         last_activity_at=event.occurred_at,
-        agent_state=AgentState.NOT_SEEN if by_customer else AgentState.ANSWERED_FOLLOWING_UP,
-        customer_read=False,
-        agent_unread=1 if by_customer else 0,
-        customer_unread=0 if by_customer else 1,
-        version=event.stream_version,
         position=event.position,
         public_words=frozenset([*words(d["title"]), d["tracking_code"], *words(d["body"])]),
     )
     return Folded(view, _message(event, internal=False), changed=True)
-
-
-def _message_posted(view: TicketView, event: EventIn, words: WordsFn) -> Folded:
-    d = event.data
-    body_words = frozenset(words(d["body"]))
-    v, at = event.stream_version, event.position
-    if d["internal"]:
-        new = _evolve(view, internal_words=view.internal_words | body_words, version=v, position=at)
-    elif d["author_side"] == CUSTOMER_SIDE:
-        new = _evolve(
-            view,
-            agent_state=AgentState.NOT_SEEN,
-            customer_read=True,
-            agent_unread=view.agent_unread + 1,
-            customer_unread=0,
-            last_activity_at=event.occurred_at,
-            public_words=view.public_words | body_words,
-            version=v,
-            position=at,
-        )
-    else:
-        new = _evolve(
-            view,
-            agent_state=AgentState.ANSWERED_FOLLOWING_UP if d["follow_up"] else AgentState.ANSWERED,
-            customer_read=False,
-            customer_unread=view.customer_unread + 1,
-            agent_unread=0,
-            last_activity_at=event.occurred_at,
-            public_words=view.public_words | body_words,
-            version=v,
-            position=at,
-        )
-    return Folded(new, _message(event, internal=bool(d["internal"])), changed=True)
 
 
 def _message(event: EventIn, *, internal: bool) -> MessageView:

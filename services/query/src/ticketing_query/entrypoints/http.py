@@ -15,16 +15,16 @@ from pydantic import (
     WrapValidator,
 )
 from ticketing_contracts.topics import is_ticket_id
+from ticketing_model import LABELS, Scope
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app, problem
 from ticketing_web.problems import problem_doc
 from ticketing_web.read_your_writes import min_position
 from ticketing_web.settings import verifier_from
 
-from ticketing_query.application.ports import AttachmentsUnavailable, Scope, TicketFilter
-from ticketing_query.application.queries import Detail, scope_for
+from ticketing_query.application.ports import AttachmentsUnavailable, TicketFilter
+from ticketing_query.application.queries import Detail
 from ticketing_query.bootstrap import QueryService
 from ticketing_query.domain.search import query_terms
-from ticketing_query.domain.status import LABELS
 
 from .cursors import checked_cursor, decode_cursor, encode_cursor
 from .metrics import RefreshBeforeScrape, register
@@ -64,10 +64,10 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 def scope_of(identity: Identity) -> Scope:
-    return scope_for(
-        brand=identity.brand,
+    return Scope.for_identity(
         role=identity.role,
         sub=identity.sub,
+        brand=identity.brand,
         departments=identity.departments,
         customers=identity.customers,
     )

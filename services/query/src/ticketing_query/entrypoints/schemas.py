@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 from ticketing_contracts.catalog import PRIORITY_LABELS, BrandCatalog
+from ticketing_model import LABELS, AgentState
 from ticketing_web.jalali import jalali
 
 from ticketing_query.application.ports import AttachmentInfo
 from ticketing_query.application.queries import Detail
 from ticketing_query.domain.counters import Counters
-from ticketing_query.domain.status import LABELS, AgentState
 from ticketing_query.domain.view import MessageView, TicketView
 
 

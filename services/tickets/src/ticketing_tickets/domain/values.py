@@ -1,4 +1,5 @@
-"""Value types of the ticket domain: roles, sides, states, the brand catalogue."""
+"""Value types of the ticket domain: priorities, the actor, the brand catalogue. Roles, sides and
+the support side's state are the shared model's (ticketing_model), re-exported here."""
 
 from __future__ import annotations
 
@@ -7,28 +8,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from ticketing_model import AgentState, Role, Side
 
-class Role(StrEnum):
-    CUSTOMER = "customer"
-    REPRESENTATIVE = "representative"
-    AGENT = "agent"
-    ADMIN = "admin"
-
-
-class Side(StrEnum):
-    """Which side of the conversation: a representative acts on the customer side."""
-
-    CUSTOMER = "customer"
-    AGENT = "agent"
-
-
-class AgentState(StrEnum):
-    """The support-side half of the status, in the order of the seed's table (STATES.md)."""
-
-    NOT_SEEN = "not_seen"
-    REVIEWING = "reviewing"
-    ANSWERED_FOLLOWING_UP = "answered_following_up"
-    ANSWERED = "answered"
+__all__ = ["Actor", "AgentState", "BrandCatalog", "Priority", "Role", "Side"]
 
 
 class Priority(StrEnum):

@@ -1,4 +1,4 @@
-"""The eight status codes of ../shared/STATES.md: two halves, and a label per code, verbatim."""
+"""The eight status codes: two halves, and a label per code, verbatim (STATES.md)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,161 @@
+"""A ticket's facts and THE one fold of them (`evolve`): every service that keeps what a ticket
+is (the aggregate's state, the query view, attachments' and notifications' records) folds its
+events through here, so a rule of STATES.md is written once.
+
+`evolve` takes an event as its consumers see it (`ticketing_feed.EventIn` fits): the type, the
+ticket's stream version and the (upcast) public `data`. An event at or below the facts' version
+(a redelivery, a replay) changes nothing; history that does not start with TicketOpened is no
+ticket's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from operator import attrgetter
+from typing import Any, Protocol
+
+from .roles import Side
+from .status import LABELS, AgentState, status_code
+
+
+class FactEvent(Protocol):
+    """What `evolve` reads of an event (read-only, so frozen event records fit)."""
+
+    @property
+    def brand_id(self) -> str: ...
+
+    @property
+    def ticket_id(self) -> str: ...
+
+    @property
+    def stream_version(self) -> int: ...
+
+    @property
+    def event_type(self) -> str: ...
+
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFacts:
+    """What a ticket is, as far as any service decides on it: whose, where, its status halves,
+    each side's unread messages, closed or not, and the stream version folded in so far."""
+
+    brand_id: str
+    ticket_id: str
+    customer_id: str
+    department: str
+    tracking_code: str
+    title: str
+    priority: str
+    version: int
+    agent_state: AgentState = AgentState.NOT_SEEN
+    customer_read: bool = False
+    closed: bool = False
+    agent_unread: int = 0
+    customer_unread: int = 0
+    assignee_id: str | None = None
+
+    @property
+    def code(self) -> int:
+        """The status code 1..8 (STATES.md)."""
+        return status_code(self.agent_state, self.customer_read)
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.code]
+
+    def unread_for(self, side: Side | str) -> tuple[bool, int]:
+        """(is the ticket unread, how many messages are unread) from one side (API.md)."""
+        if side == Side.CUSTOMER:
+            return not self.customer_read, self.customer_unread
+        return self.agent_state is AgentState.NOT_SEEN, self.agent_unread
+
+
+FACT_FIELDS = tuple(f.name for f in fields(TicketFacts))
+_ALL = attrgetter(*FACT_FIELDS)
+_SET = object.__setattr__
+
+
+def _with(facts: TicketFacts, **changes: Any) -> TicketFacts:
+    """A copy of `facts` with `changes`: dataclasses.replace without its checks, since a rebuild
+    folds every event of the history through here."""
+    new = object.__new__(TicketFacts)
+    for name, value in zip(FACT_FIELDS, _ALL(facts), strict=True):
+        _SET(new, name, value)
+    for name, value in changes.items():
+        _SET(new, name, value)
+    return new
+
+
+def opened(event: FactEvent) -> TicketFacts:
+    """The facts a TicketOpened starts (STATES.md, the first two rows)."""
+    d = event.data
+    by_customer = d["opened_by_side"] == Side.CUSTOMER
+    return TicketFacts(
+        brand_id=event.brand_id,
+        ticket_id=event.ticket_id,
+        customer_id=str(d["customer_id"]),
+        department=str(d["department"]),
+        tracking_code=str(d["tracking_code"]),
+        title=str(d["title"]),
+        priority=str(d["priority"]),
+        version=event.stream_version,
+        agent_state=AgentState.NOT_SEEN if by_customer else AgentState.ANSWERED_FOLLOWING_UP,
+        customer_read=False,
+        agent_unread=1 if by_customer else 0,
+        customer_unread=0 if by_customer else 1,
+    )
+
+
+def evolve(facts: TicketFacts | None, event: FactEvent) -> TicketFacts | None:
+    """The facts after `event` (STATES.md, Transitions): the one fold of a ticket's facts."""
+    if facts is None:
+        return opened(event) if event.event_type == "TicketOpened" else None
+    v = event.stream_version
+    if v <= facts.version:
+        return facts
+    d = event.data
+    match event.event_type:
+        case "MessagePosted" if d["internal"]:
+            return _with(facts, version=v)  # an internal note: never shown to the customer
+        case "MessagePosted" if d["author_side"] == Side.CUSTOMER:
+            return _with(
+                facts,
+                agent_state=AgentState.NOT_SEEN,
+                customer_read=True,
+                agent_unread=facts.agent_unread + 1,
+                customer_unread=0,
+                version=v,
+            )
+        case "MessagePosted":
+            state = AgentState.ANSWERED_FOLLOWING_UP if d["follow_up"] else AgentState.ANSWERED
+            return _with(
+                facts,
+                agent_state=state,
+                customer_read=False,
+                customer_unread=facts.customer_unread + 1,
+                agent_unread=0,
+                version=v,
+            )
+        case "AgentViewed":
+            state = facts.agent_state
+            if state is AgentState.NOT_SEEN:
+                state = AgentState.REVIEWING
+            return _with(facts, agent_state=state, agent_unread=0, version=v)
+        case "CustomerRead":
+            return _with(facts, customer_read=True, customer_unread=0, version=v)
+        case "TicketClosed":
+            return _with(facts, closed=True, version=v)
+        case "TicketReopened":
+            return _with(facts, closed=False, version=v)
+        case "TicketTransferred":
+            return _with(facts, department=str(d["to_department"]), version=v)
+        case "PriorityChanged":
+            return _with(facts, priority=str(d["to_priority"]), version=v)
+        case "TicketAssigned":
+            assignee = d["assignee_id"]
+            return _with(facts, assignee_id=None if assignee is None else str(assignee), version=v)
+    return _with(facts, version=v)  # an event type these facts do not depend on (yet)
