@@ -53,7 +53,6 @@ from bench.http_bench import (
     REPO,
     Server,
     _cpu_seconds,
-    _free_port,
     _server_env,
     _serving,
 )
@@ -301,9 +300,7 @@ def run(files: int = FILES, clients: int = CLIENTS) -> dict[str, Any]:
                 TICKETING_JWT_SECRET=DEV_JWT_SECRET,
             ),
             scratch / "embedded.log",
-            _free_port(),
         )
-        server.argv[-1] = str(server.port)
         with _serving(server), asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             figures.update(runner.run(_drive(server, contents, clients)))
         lines = server.log_lines()

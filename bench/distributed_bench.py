@@ -326,7 +326,8 @@ def _environment() -> dict[str, str]:
 
 async def lag_part(engines: Engines, scratch: Path, rate: float, seconds: float) -> dict[str, Any]:
     async with _topology(engines, scratch, "lag") as topology:
-        with started(topology, base_env=_environment(), timeout=120):
+        with started(topology, base_env=_environment(), timeout=120) as supervisor:
+            topology = supervisor.topology  # with the ports it bound
             cast = people()
             async with httpx.AsyncClient(base_url=topology.gateway_url, timeout=30) as http:
                 await save_preferences(http, cast)
@@ -427,6 +428,7 @@ async def kill_part(
     per_target = max(1, commands // 500)
     async with _topology(engines, scratch, "kill") as topology:
         with started(topology, base_env=_environment(), timeout=120) as supervisor:
+            topology = supervisor.topology  # with the ports it bound
             cast = people()
             async with httpx.AsyncClient(base_url=topology.gateway_url, timeout=30) as http:
                 await save_preferences(http, cast)

@@ -30,8 +30,8 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -66,11 +66,9 @@ REPLY = (
 # --- servers ------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+#: The line a server started with `--port 0` prints once it listens (`ticketing run`, the
+#: no-op app): the port is the kernel's pick, so no other program can have taken it first.
+_LISTENING = re.compile(r"is listening on http://127\.0\.0\.1:(\d+)$", re.MULTILINE)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -85,8 +83,13 @@ class Server:
     argv: list[str]
     env: dict[str, str]
     log_path: Path
-    port: int
     proc: subprocess.Popen[bytes] | None = None
+    _port: int | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._port is not None, f"{self.name} has not said where it listens yet"
+        return self._port
 
     def start(self, timeout: float = 30.0) -> None:
         with self.log_path.open("wb") as log:
@@ -100,8 +103,13 @@ class Server:
                     f"{self.name} exited with {self.proc.returncode} before /healthz answered:\n"
                     + self.log_tail()
                 )
+            if self._port is None:
+                found = _LISTENING.search("\n".join(self.log_lines()))
+                self._port = int(found.group(1)) if found else None
             with contextlib.suppress(OSError):
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+                if self._port is None:
+                    raise OSError("not listening yet")
+                conn = http.client.HTTPConnection("127.0.0.1", self._port, timeout=1)
                 try:
                     conn.request("GET", "/healthz")
                     if conn.getresponse().status == 200:
@@ -431,9 +439,7 @@ def run(
             [python, "-m", "bench.noop_app", "--host", "127.0.0.1", "--port", "0"],
             _server_env(),
             scratch / "noop.log",
-            _free_port(),
         )
-        noop.argv[-1] = str(noop.port)
         with _serving(noop):
             b = _measure(noop, noop_scenario(tokens), client, clients, warmup, duration)
         data_dir = scratch / "data"
@@ -446,9 +452,7 @@ def run(
                 TICKETING_JWT_SECRET=DEV_JWT_SECRET,
             ),
             scratch / "embedded.log",
-            _free_port(),
         )
-        embedded.argv[-1] = str(embedded.port)
         with _serving(embedded):
             a = _measure(embedded, embedded_scenario(tokens), client, clients, warmup, duration)
         store_bytes = sum(p.stat().st_size for p in data_dir.rglob("*") if p.is_file())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 
 from fastapi import FastAPI
@@ -47,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     logging.basicConfig(format="%(message)s", stream=sys.stdout, level=args.log_level)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    # Bound here, so `--port 0` works: the bench reads the port from the line printed (the
+    # socket already queues connections; uvicorn accepts them once it has started).
+    sock = socket.create_server((args.host, args.port), backlog=2048)
+    print(f"no-op app is listening on http://{args.host}:{sock.getsockname()[1]}", flush=True)
+    uvicorn.Server(uvicorn.Config(app, log_config=None)).run(sockets=[sock])
     return 0
 
 

@@ -53,7 +53,6 @@ from bench.http_bench import (
     REPO,
     Server,
     _cpu_seconds,
-    _free_port,
     _json,
     _server_env,
     _serving,
@@ -373,9 +372,7 @@ def run(
                 TICKETING_JWT_SECRET=DEV_JWT_SECRET,
             ),
             scratch / "embedded.log",
-            _free_port(),
         )
-        server.argv[-1] = str(server.port)
         with _serving(server), asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             figures = runner.run(_drive(server, customers, rate, warmup, duration, drain))
         lines = server.log_lines()

@@ -71,7 +71,6 @@ from bench.http_bench import (
     RawConnection,
     Server,
     _cpu_seconds,
-    _free_port,
     _json,
     _server_env,
     _serving,
@@ -851,9 +850,7 @@ def http_part(
             TICKETING_JWT_SECRET=DEV_JWT_SECRET,
         ),
         scratch / "embedded.log",
-        _free_port(),
     )
-    server.argv[-1] = str(server.port)
     with _serving(server), asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         result = runner.run(_http_drive(server, rate, warmup, duration, baseline, samples))
     lines = server.log_lines()

@@ -5,6 +5,7 @@
 #
 #   deploy/local/engines.sh up       fetch/build what is missing (cached), start, wait, print URLs
 #   deploy/local/engines.sh down     stop exactly the processes that `up` started (pid files)
+#   deploy/local/engines.sh down kafka minio   only those (kafka, ferretdb, minio, s3proxy)
 #   deploy/local/engines.sh status   what runs, and whether it answers
 #
 # See deploy/local/README.md for the environment variables, ports, caches and timings.
@@ -349,7 +350,7 @@ write_env() {
     tmp=$envf.tmp.$$
     {
         echo "# Written by deploy/local/engines.sh up; source it: . var/engines/env"
-        for e in $ENGINES; do
+        for e in kafka ferretdb s3; do # every engine: a partial `up` (with-engines.sh) keeps the others
             case $e in
             kafka) echo "export KAFKA_BOOTSTRAP=$HOST:$KAFKA_PORT" ;;
             ferretdb) echo "export MONGODB_URL=mongodb://$HOST:$FERRETDB_PORT" ;;
@@ -399,12 +400,14 @@ cmd_up() {
 }
 
 cmd_down() {
-    local name pid f deadline stopped=0
+    local name pid f deadline stopped=0 procs=("${ALL_PROCS[@]}")
+    # Named processes only (with-engines.sh stops just what it started); none named: all of them.
+    (($#)) && procs=("$@")
     [[ -d $RUN_DIR ]] || {
         log "nothing to stop ($RUN_DIR does not exist)"
         return 0
     }
-    for name in "${ALL_PROCS[@]}"; do
+    for name in "${procs[@]}"; do
         f=$(pid_file "$name")
         [[ -f $f ]] || continue
         if pid=$(running_pid "$name"); then
@@ -426,7 +429,7 @@ cmd_down() {
         fi
         rm -f "$f"
     done
-    rm -f "$RUN_DIR/env"
+    (($#)) || rm -f "$RUN_DIR/env"
     log "stopped $stopped process(es)"
 }
 
@@ -458,7 +461,10 @@ cmd_status() {
 
 case ${1:-} in
 up) cmd_up ;;
-down) cmd_down ;;
+down)
+    shift
+    cmd_down "$@"
+    ;;
 status) cmd_status ;;
 *)
     echo "usage: $0 up|down|status" >&2

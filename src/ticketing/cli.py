@@ -9,7 +9,7 @@ import sys
 import time
 
 from ticketing_tickets.settings import TicketsSettings
-from ticketing_web.auth import mint_token
+from ticketing_web.auth import refused_claims, sign_claims, token_claims
 
 ROLES = ("customer", "representative", "agent", "admin")
 
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
 
     run = sub.add_parser("run", help="serve the embedded mode (one process, local files)")
     run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--port", type=int, default=8000, help="0: any free port (printed)")
 
     token = sub.add_parser("token", help="mint an HS256 token signed with TICKETING_JWT_SECRET")
     token.add_argument("--role", choices=ROLES, required=True)
@@ -37,63 +37,53 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser(
         "rebuild",
-        help="reset the query read model and replay the event history into it (stop `run` first)",
+        help="reset the query read model and replay the event history into it (refused while "
+        "`run` serves the same data directory)",
     )
 
     args = parser.parse_args(argv)
     if args.command == "rebuild":
-        return asyncio.run(_rebuild())
+        from .rebuild_command import rebuild_read_model
+
+        return asyncio.run(rebuild_read_model())
+    settings = TicketsSettings()
     if args.command == "token":
-        settings = TicketsSettings()
-        if settings.jwt_secret is None:
-            parser.error("TICKETING_JWT_SECRET is not set (tokens are HS256)")
-        print(
-            mint_token(
-                secret=settings.jwt_secret.get_secret_value(),
-                sub=args.sub,
-                role=args.role,
-                brand=args.brand,
-                ttl_seconds=args.ttl,
-                now=int(time.time()),
-                name=args.name,
-                departments=args.departments,
-                customers=args.customers,
-            )
-        )
-        return 0
-    import uvicorn
+        return _token(parser, args, settings)
+    from .serve_embedded import run_embedded
 
-    from ticketing.embedded import create_embedded_app
-
-    # Our middleware writes one JSON access line per request; uvicorn's own would repeat it.
-    # Open SSE streams would hold a shutdown forever: give them 5 s.
-    uvicorn.run(
-        create_embedded_app(),
+    return run_embedded(
         host=args.host,
         port=args.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=5,
+        data_dir=settings.data_dir,
+        dev_mode=settings.mode == "dev",
     )
-    return 0
 
 
-async def _rebuild() -> int:
-    from ticketing_query.application.rebuild import progress_line, rebuild
-    from ticketing_query.bootstrap import read_model_from_url, store_feed
-    from ticketing_query.settings import QuerySettings
-    from ticketing_tickets.bootstrap import event_store_from_url
-
-    settings, query_settings = TicketsSettings(), QuerySettings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = event_store_from_url(settings.resolved_event_store_url())
-    read_model = read_model_from_url(query_settings.resolved_read_model_url())
-    try:
-        reached = await rebuild(read_model, store_feed(store), progress=progress_line())
-    finally:
-        await read_model.close()
-        await store.close()
-    print(f"rebuilt the read model up to position {reached}", file=sys.stderr)
+def _token(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, settings: TicketsSettings
+) -> int:
+    if settings.jwt_secret is None:
+        parser.error("TICKETING_JWT_SECRET is not set (tokens are HS256)")
+    now = int(time.time())
+    claims = token_claims(
+        sub=args.sub,
+        role=args.role,
+        brand=args.brand,
+        ttl_seconds=args.ttl,
+        now=now,
+        name=args.name,
+        departments=args.departments,
+        customers=args.customers,
+    )
+    # The services check these too: a token they would refuse is not worth handing out.
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    if settings.jwt_issuer:
+        claims["iss"] = settings.jwt_issuer
+    refused = refused_claims(claims, now=now)
+    if refused:
+        parser.error("the services would refuse this token: " + "; ".join(refused))
+    print(sign_claims(claims, secret=settings.jwt_secret.get_secret_value()))
     return 0
 
 

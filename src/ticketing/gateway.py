@@ -278,6 +278,7 @@ def create_gateway_app(
     app = FastAPI(
         title="Ticketing gateway",
         lifespan=lifespan,
+        redirect_slashes=False,  # never a redirect built from the client's Host header
         openapi_url=None,
         docs_url=None,
         redoc_url=None,

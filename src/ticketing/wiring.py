@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ticketing_attachments.bootstrap import AttachmentsService
+from ticketing_attachments.domain import Caller
 from ticketing_query.application.ports import AttachmentInfo
 from ticketing_tickets.domain import Actor, FieldError
 
@@ -23,8 +24,14 @@ class AttachmentsForTickets:
     async def check(
         self, *, brand_id: str, actor: Actor, attachment_ids: Sequence[str]
     ) -> list[FieldError]:
+        caller = Caller(
+            user_id=actor.id,
+            role=actor.role.value,
+            departments=actor.departments,
+            customers=actor.customers,
+        )
         refusals = await self._attachments.check_usable(
-            brand_id, actor.id, actor.role.value, list(attachment_ids)
+            brand_id=brand_id, caller=caller, attachment_ids=list(attachment_ids)
         )
         return [FieldError(field, message) for field, message in refusals]
 

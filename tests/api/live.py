@@ -13,23 +13,23 @@ from contextlib import asynccontextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
-from tests.system.servers import free_port
+from tests.ports import listening_socket
 
 
 @asynccontextmanager
 async def served(app: ASGIApp, *, lifespan: str = "on") -> AsyncIterator[str]:
     """Serve `app` on a free 127.0.0.1 port; yields its base URL; stops it at exit."""
+    sock = listening_socket()  # bound before uvicorn starts: the port cannot be taken
+    port = sock.getsockname()[1]
     config = uvicorn.Config(
         app,
-        host="127.0.0.1",
-        port=free_port(),
         lifespan=lifespan,  # type: ignore[arg-type]
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     async with asyncio.timeout(10):
         while not server.started:
             if task.done():
@@ -37,7 +37,8 @@ async def served(app: ASGIApp, *, lifespan: str = "on") -> AsyncIterator[str]:
                 raise RuntimeError("uvicorn stopped before it started")
             await asyncio.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{config.port}"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         await task
+        sock.close()

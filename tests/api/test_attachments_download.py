@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ticketing_attachments.domain import Caller
 from unit.attachments import samples
 
 from .attachment_fixtures import Desk, who
@@ -108,9 +109,15 @@ async def test_the_command_side_check_and_the_query_side_description(
 ) -> None:
     service = attachments_desk.service
     receipt = await attachments_desk.stored(CUSTOMER, samples.pdf(), "فیش.pdf", "application/pdf")
-    assert await service.check_usable("acme", "cust-1", "customer", [receipt]) == []
-    assert await service.check_usable("acme", "cust-2", "customer", [receipt]) != []
-    assert await service.check_usable("acme", "agent-1", "agent", [receipt]) == []
+    for caller, allowed in [
+        (Caller("cust-1", "customer"), True),
+        (Caller("cust-2", "customer"), False),
+        (Caller("agent-1", "agent"), False),  # not on a ticket yet: only its uploader reads it
+    ]:
+        refused = await service.check_usable(
+            brand_id="acme", caller=caller, attachment_ids=[receipt]
+        )
+        assert (refused == []) is allowed, caller
     described = await service.describe("acme", [receipt])
     assert described[receipt]["filename"] == "فیش.pdf"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -17,7 +18,7 @@ from ticketing_attachments.entrypoints.http import create_app as attachments_app
 from ticketing_attachments.settings import AttachmentsSettings
 from ticketing_contracts.internal_attachments import CHECK_PATH, DESCRIBE_PATH
 from ticketing_eventstore import InMemoryEventStore
-from ticketing_feed import InMemoryFeed
+from ticketing_feed import EventIn, InMemoryFeed
 from ticketing_query.adapters.attachments_http import HttpAttachmentCatalog
 from ticketing_query.application.ports import AttachmentInfo
 from ticketing_query.application.ports import AttachmentsUnavailable as QueryUnavailable
@@ -32,7 +33,7 @@ from ticketing_tickets.entrypoints.http import create_app as tickets_app
 from ticketing_tickets.settings import TicketsSettings
 from ticketing_web.internal_client import InternalClient
 
-from tests.system.servers import free_port
+from tests.ports import refusing_port
 from tests.unit.attachments.samples import pdf
 
 from .conftest import NEW_TICKET, Auth
@@ -46,6 +47,7 @@ class Attachments:
     app: FastAPI
     service: AttachmentsService
     public: httpx.AsyncClient  # end users' side of the app
+    feed: InMemoryFeed  # the ticket events its reference consumer reads
 
     def client(self, token: str = TOKEN) -> InternalClient:
         """An internal client reaching this app in-process."""
@@ -72,17 +74,18 @@ def _attachments_settings(tmp_path: Path, token: str | None = TOKEN) -> Attachme
 
 @pytest.fixture
 async def attachments(tmp_path: Path) -> AsyncIterator[Attachments]:
-    service = build_attachments_service(_attachments_settings(tmp_path), feed=InMemoryFeed())
+    feed = InMemoryFeed()
+    service = build_attachments_service(_attachments_settings(tmp_path), feed=feed)
     app = attachments_app(service)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=ATTACHMENTS) as public,
     ):
-        yield Attachments(app, service, public)
+        yield Attachments(app, service, public, feed)
 
 
 def unreachable_url() -> str:
-    return f"http://127.0.0.1:{free_port()}"  # nothing listens there any more
+    return f"http://127.0.0.1:{refusing_port()}"  # held, never listened on
 
 
 CUSTOMER = Actor(id="cust-1", role=Role.CUSTOMER)
@@ -102,6 +105,52 @@ async def test_the_lookup_lets_a_customer_use_only_its_own_uploads(
         assert [e.field for e in other_brand] == ["attachment_ids"]
     finally:
         await lookup.close()
+
+
+async def test_the_lookup_lets_an_agent_name_only_attachments_of_tickets_it_may_see(
+    attachments: Attachments, auth: Auth
+) -> None:
+    receipt = await attachments.upload(auth(sub="cust-2"))
+    note_file = await attachments.upload(auth(role="agent", sub="agent-tech"))
+    technical = "7c0e" * 8
+    opened = {"customer_id": "cust-2", "department": "technical", "attachment_ids": [receipt]}
+    note = {"attachment_ids": [note_file], "internal": True}
+    at = datetime.now(UTC)
+    attachments.feed.extend(
+        [
+            EventIn(1, "acme", technical, 1, "TicketOpened", at, "cust-2", "customer", opened),
+            EventIn(2, "acme", technical, 2, "MessagePosted", at, "agent-tech", "agent", note),
+        ]
+    )
+    assert await attachments.service.consumer.wait_for(2, 5)
+    finance_agent = Actor(id="agent-fin", role=Role.AGENT, departments=frozenset({"finance"}))
+    technical_agent = Actor(id="agent-2", role=Role.AGENT, departments=frozenset({"technical"}))
+    lookup = HttpAttachmentLookup(attachments.client())
+    try:
+        for stolen in (receipt, note_file):
+            refused = await lookup.check(
+                brand_id="acme", actor=finance_agent, attachment_ids=[stolen]
+            )
+            assert refused == [FieldError("attachment_ids", f"unknown attachment {stolen!r}")]
+            allowed = await lookup.check(
+                brand_id="acme", actor=technical_agent, attachment_ids=[stolen]
+            )
+            assert allowed == []
+        customer_2 = Actor(id="cust-2", role=Role.CUSTOMER)
+        assert await lookup.check(brand_id="acme", actor=customer_2, attachment_ids=[receipt]) == []
+        assert await lookup.check(brand_id="acme", actor=customer_2, attachment_ids=[note_file])
+    finally:
+        await lookup.close()
+
+
+async def test_a_check_that_leaves_out_the_callers_departments_is_refused_not_read_as_all(
+    attachments: Attachments,
+) -> None:
+    body = {"brand_id": "acme", "user_id": "agent-1", "role": "agent", "attachment_ids": []}
+    response = await attachments.public.post(
+        CHECK_PATH, json=body, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert response.status_code == 422
 
 
 async def test_the_catalog_describes_known_attachments_and_leaves_out_the_rest(
@@ -126,7 +175,7 @@ async def test_internal_endpoints_refuse_callers_without_the_internal_token(
 ) -> None:
     body = {"brand_id": "acme", "attachment_ids": []}
     if path == CHECK_PATH:
-        body |= {"user_id": "cust-1", "role": "customer"}
+        body |= {"user_id": "cust-1", "role": "customer", "departments": None}
     refusals = [
         {},  # no credentials
         auth(),  # an end user's valid token is not the internal token

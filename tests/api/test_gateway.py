@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tests.system.servers import free_port
+from tests.ports import refusing_port
 from ticketing.gateway import GatewaySettings, create_gateway_app
 from ticketing.gateway_routes import Upstream
 
@@ -199,7 +199,7 @@ async def test_a_stalled_upstream_is_a_504_problem(rig: Rig) -> None:
 
 async def test_an_upstream_that_is_down_is_a_503_problem_and_the_gateway_is_not_ready() -> None:
     recorder = Recorder()
-    nowhere = f"http://127.0.0.1:{free_port()}"
+    nowhere = f"http://127.0.0.1:{refusing_port()}"
     async with (
         served(recorder.app()) as upstream,
         served(create_gateway_app(_settings(upstream, gateway_query_url=nowhere))) as gateway,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -24,6 +23,8 @@ from ticketing_notifications.bootstrap import build_notifications_service
 from ticketing_notifications.settings import NotificationsSettings
 from unit.notifications.events import PushFeed
 
+from tests.ports import started_on_a_free_port
+
 from .notification_fixtures import Story
 
 
@@ -40,12 +41,14 @@ class Inbox:
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
+
+    def start(port: int) -> Controller:  # aiosmtpd binds its port itself
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        return controller
+
+    controller = started_on_a_free_port(start)
+    yield inbox, controller.port
     controller.stop()
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from .query_fixtures import Desk, admin, agent, customer
@@ -120,6 +123,12 @@ async def test_the_default_page_is_twenty_tickets(desk: Desk) -> None:
     assert page["next_cursor"] is not None
 
 
+def cursor_at(at: str) -> str:
+    """A cursor as the query service writes one, at this (ISO 8601) position."""
+    payload = json.dumps([at, "a" * 32], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(bytes([1]) + payload).rstrip(b"=").decode()
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -134,6 +143,9 @@ async def test_the_default_page_is_twenty_tickets(desk: Desk) -> None:
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"cursor": "AXsiYSI6MX0"}, "cursor"),
         ({"cursor": "Alsi"}, "cursor"),
+        # Positions with no UTC instant (year 1 at +14:00, year 9999 at -14:00): once a 500.
+        ({"cursor": cursor_at("0001-01-01T00:00:00+14:00")}, "cursor"),
+        ({"cursor": cursor_at("9999-12-31T23:59:59-14:00")}, "cursor"),
     ],
     ids=lambda value: str(value),
 )

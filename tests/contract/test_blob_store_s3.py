@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from ticketing_attachments.application.ports import BlobNotFound
 from urllib3.response import BaseHTTPResponse
 
 from tests.engines import s3
+from tests.ports import refusing_port
 from tests.s3_buckets import incomplete_uploads, scratch_bucket
 
 pytestmark = pytest.mark.integration
@@ -67,9 +67,7 @@ def test_wrong_credentials_are_refused_at_start_saying_so(bucket: tuple[str, Min
 
 
 def test_an_endpoint_that_does_not_answer_is_a_clear_error_at_start() -> None:
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = refusing_port()
     with pytest.raises(S3Unavailable, match="does not answer"):
         connect_s3(f"http://127.0.0.1:{port}", bucket="ticketing-x", access_key="a", secret_key="b")
 

@@ -29,8 +29,8 @@ LEASE = timedelta(seconds=30)
 TTL = timedelta(hours=24)
 T0 = datetime(2025, 6, 20, 10, 35, tzinfo=UTC)
 
-KEY = "acme|cust-1|POST|/v1/tickets|کلید-یکتا-۱"
-OTHER_KEY = "acme|cust-1|POST|/v1/tickets|کلید-یکتا-۲"
+KEY = '["acme","cust-1","POST","/v1/tickets","open-1"]'  # the scope as the API makes it
+OTHER_KEY = '["acme","cust-1","POST","/v1/tickets","open-2"]'
 HASH = "a" * 64
 OTHER_HASH = "b" * 64
 RESPONSE = StoredResponse(

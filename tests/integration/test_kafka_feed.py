@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 
@@ -17,6 +16,7 @@ from ticketing_feed.ports import FeedBatch
 
 from tests.engines import kafka_bootstrap
 from tests.integration.kafka_topic import ScratchTopic, envelope
+from tests.ports import refusing_port
 
 TICKET = "3f2b9c0e8d4a4f1b9e6c7a5d2b1e0f47"
 OTHER_TICKET = "9a8b7c6d5e4f40318293a4b5c6d7e8f9"
@@ -349,9 +349,7 @@ async def test_a_batch_in_flight_on_a_revoked_partition_goes_to_its_next_owner(
 
 
 async def test_a_broker_that_does_not_answer_is_retried_never_raised() -> None:
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = refusing_port()
     feed = KafkaFeed(
         f"127.0.0.1:{port}",
         "tickets.events.v1",

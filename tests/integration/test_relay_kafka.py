@@ -43,6 +43,7 @@ from ticketing_tickets.application.relay import Relay, RelayOptions
 from tests.engines import ROOT, kafka_bootstrap
 from tests.relay_samples import new_ticket_id, stream_of, ticket_story
 from tests.schema_check import schema_errors
+from tests.system.private_engines import PrivateEngine
 
 pytestmark = pytest.mark.integration
 
@@ -244,7 +245,11 @@ async def test_a_broker_that_is_unreachable_at_start_is_waited_for(
 ) -> None:
     """The relay starts against a port where nothing listens; a forwarder to the real broker
     opens there later (as a broker coming up would) and the relay publishes everything."""
-    port = free_port()
+    # Bound, not listening: connections are refused, and no other program can take the port
+    # before the forwarder listens on this very socket.
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    port = held.getsockname()[1]
     store = InMemoryEventStore()
     await write_interleaved(store, tickets=3, replies=2)
     checkpoint = InMemoryRelayCheckpoint()
@@ -264,7 +269,7 @@ async def test_a_broker_that_is_unreachable_at_start_is_waited_for(
 
         host, _, real_port = bootstrap.split(",")[0].rpartition(":")
         forwarder = await asyncio.start_server(
-            lambda r, w: forward(r, w, host, int(real_port)), "127.0.0.1", port
+            lambda r, w: forward(r, w, host, int(real_port)), sock=held
         )
         await wait_for(lambda: checkpoint.saves[-1:] == [9])
         assert await relay.ready()
@@ -275,6 +280,7 @@ async def test_a_broker_that_is_unreachable_at_start_is_waited_for(
         if forwarder is not None:  # after the relay: closing waits for its connections to end
             forwarder.close()
             await asyncio.wait_for(forwarder.wait_closed(), 30)
+        held.close()
     assert len(events_of(records)) == 9
 
 
@@ -285,7 +291,9 @@ async def test_a_relay_process_killed_mid_run_loses_nothing_after_its_restart(
     store = SqliteEventStore(tmp_path / "events.db", synchronous="NORMAL")
     await write_interleaved(store, tickets=1, replies=0)  # the file exists before the relay
     checkpoint = FileRelayCheckpoint(tmp_path / "relay.checkpoint")
-    port = free_port()
+    # Both relay processes serve on this socket (inherited): the port stays ours across the kill.
+    listening = socket.create_server(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
     env = {
         **os.environ,
         "TICKETING_DATA_DIR": str(tmp_path),
@@ -295,7 +303,7 @@ async def test_a_relay_process_killed_mid_run_loses_nothing_after_its_restart(
         "TICKETING_KAFKA_PARTITIONS": str(PARTITIONS),
         "TICKETING_RELAY_BATCH_SIZE": "25",
         "TICKETING_RELAY_MARKER_INTERVAL_MS": "200",
-        "TICKETING_PORT": str(port),
+        "TICKETING_LISTEN_FD": str(listening.fileno()),
     }
     processes: list[subprocess.Popen[bytes]] = []
     writer: asyncio.Task[list[str]] | None = None
@@ -326,6 +334,7 @@ async def test_a_relay_process_killed_mid_run_loses_nothing_after_its_restart(
                 process.kill()
         if writer is not None and not writer.done():
             writer.cancel()
+        listening.close()
 
     stored = {r.event_id: r for r in await store.read_all(limit=100_000)}
     await store.close()
@@ -341,36 +350,21 @@ async def test_a_relay_process_killed_mid_run_loses_nothing_after_its_restart(
 
 
 class PrivateKafka:
-    """A Kafka of this test's own (deploy/local/engines.sh on free ports), to stop and start."""
+    """A Kafka of this test's own (tests/system/private_engines.py: engines.sh on free ports,
+    started again on other ports if one was taken meanwhile), to stop and start."""
 
     def __init__(self, run_dir: Path) -> None:
-        self.port = free_port()
-        self.bootstrap = f"127.0.0.1:{self.port}"
-        self._env = {
-            **os.environ,
-            "TICKETING_ENGINES": "kafka",
-            "TICKETING_ENGINES_RUN_DIR": str(run_dir),
-            "KAFKA_PORT": str(self.port),
-            "KAFKA_CONTROLLER_PORT": str(free_port()),
-        }
+        self._engine = PrivateEngine("kafka", run_dir, dict(os.environ))
+
+    @property
+    def bootstrap(self) -> str:
+        return self._engine.address
 
     async def up(self) -> None:
-        await self._engines("up")
+        await asyncio.to_thread(self._engine.up)
 
     async def down(self) -> None:
-        await self._engines("down")
-
-    async def _engines(self, command: str) -> None:
-        done = await asyncio.to_thread(
-            subprocess.run,
-            ["bash", str(ROOT / "deploy" / "local" / "engines.sh"), command],
-            env=self._env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
+        await asyncio.to_thread(self._engine.down)
 
 
 @pytest.fixture
@@ -429,6 +423,8 @@ async def _not_ready(relay: Relay) -> bool:
 
 
 def start_relay(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """The relay process, serving on the socket TICKETING_LISTEN_FD names (inherited)."""
+    fd = int(env["TICKETING_LISTEN_FD"])
     with log.open("wb") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "ticketing_tickets.relay"],
@@ -436,6 +432,7 @@ def start_relay(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
+            pass_fds=(fd,),
         )
 
 
@@ -463,13 +460,6 @@ def _marked_partitions(records: list[ConsumerRecord[bytes, bytes]], position: in
 
 def _event_id(record: ConsumerRecord[bytes, bytes]) -> str:
     return (header(record.headers, "ce_id") or b"").decode()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def forward(

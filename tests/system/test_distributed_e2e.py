@@ -17,7 +17,6 @@ from pymongo import AsyncMongoClient
 from tests.engines import kafka_bootstrap, mongodb_url, s3
 from tests.s3_buckets import plain_client, remove_bucket
 from tests.scenario import run_scenario
-from tests.system.private_engines import free_port_block
 from ticketing.distributed import Engines, Topology, started
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
@@ -36,7 +35,7 @@ async def test_the_distributed_processes_pass_the_end_to_end_scenario(
     topology = Topology(
         tmp_path,
         engines,
-        port_base=free_port_block(),
+        port_base=0,  # any free ports, bound by the supervisor and never let go
         kafka_topic=f"tickets.events.v1.e2e-{run}",
         kafka_group_prefix=f"e2e-{run}",
         mongo_database=f"e2e_{run}",
@@ -45,8 +44,8 @@ async def test_the_distributed_processes_pass_the_end_to_end_scenario(
     )
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TICKETING_")}
     try:
-        with started(topology, base_env=inherited, timeout=120):
-            await run_scenario(topology.gateway_url)
+        with started(topology, base_env=inherited, timeout=120) as supervisor:
+            await run_scenario(supervisor.topology.gateway_url)
     finally:
         await _remove(topology)
 

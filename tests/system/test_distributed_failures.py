@@ -101,9 +101,10 @@ async def deployment(private_engines: PrivateEngines, tmp_path: Path) -> AsyncIt
     print(f"\nseed {SEED}; brand {cast.brand}; logs in {topology.run_dir / 'logs'}")
     try:
         with started(topology, base_env=inherited, timeout=120) as supervisor:
-            async with httpx.AsyncClient(base_url=topology.gateway_url, timeout=30) as http:
+            bound = supervisor.topology  # with the free ports the supervisor bound
+            async with httpx.AsyncClient(base_url=bound.gateway_url, timeout=30) as http:
                 await save_preferences(http, cast)
-            yield Deployment(topology, supervisor, Places.of(topology), cast)
+            yield Deployment(bound, supervisor, Places.of(bound), cast)
     finally:
         await asyncio.to_thread(remove_bucket, plain_client(), topology.s3_bucket)
 

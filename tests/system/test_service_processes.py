@@ -1,6 +1,8 @@
 """Each service as its own process (`python -m ticketing_<service>`, `python -m
-ticketing.gateway`): it starts from its environment alone, answers on TICKETING_PORT, and
-stops gracefully on SIGTERM (exit 0, its lifespan shutdown run). Here on SQLite files, the way
+ticketing.gateway`): it starts from its environment alone, answers on the listening socket it
+inherits (TICKETING_LISTEN_FD, as `ticketing.distributed` hands them over: bound here on a port
+the kernel picks, so no other program can take it before the process serves), and stops
+gracefully on SIGTERM (exit 0, its lifespan shutdown run). Here on SQLite files, the way
 a standalone service runs beside the embedded store; the distributed e2e test runs them on the
 real engines."""
 
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,8 +18,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from .servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -30,13 +31,15 @@ MODULES = {
 
 
 @pytest.mark.parametrize("module", list(MODULES))
-def test_a_service_process_serves_on_its_port_and_stops_cleanly_on_sigterm(
+def test_a_service_process_serves_on_the_socket_it_inherits_and_stops_cleanly_on_sigterm(
     module: str, tmp_path: Path
 ) -> None:
-    port = free_port()
+    listening = socket.create_server(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETING_")}
     env |= {
-        "TICKETING_PORT": str(port),
+        "TICKETING_LISTEN_FD": str(listening.fileno()),
+        "TICKETING_PORT": "1",  # never bound: the inherited socket wins
         "TICKETING_DATA_DIR": str(tmp_path),
         "TICKETING_EVENT_STORE_URL": f"sqlite:///{tmp_path / 'events.db'}",
         "TICKETING_INTERNAL_TOKEN": "a-token-for-this-test-only",
@@ -44,8 +47,13 @@ def test_a_service_process_serves_on_its_port_and_stops_cleanly_on_sigterm(
     log = tmp_path / "process.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", module], env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", module],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            pass_fds=(listening.fileno(),),
         )
+    listening.close()  # the process holds it now; the port stays bound while it runs
     try:
         deadline = time.monotonic() + 30
         while True:

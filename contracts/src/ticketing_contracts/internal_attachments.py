@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ticketing_contracts.topics import BRAND_ID_PATTERN
+
 CHECK_PATH = "/internal/v1/attachments/check"
 DESCRIBE_PATH = "/internal/v1/attachments/describe"
 #: A ticket's detail names every attachment of every message at once.
@@ -22,11 +24,16 @@ class _Strict(BaseModel):
 
 
 class CheckAttachments(_Strict):
-    """May this caller put these attachments on a message?"""
+    """May this caller put these attachments on a message? Only those it may read, so the
+    caller's scope comes along: an agent's `departments` (null: every department; required,
+    so a client that forgets it is refused rather than read as "all") and a representative's
+    `customers`."""
 
-    brand_id: str = Field(min_length=1, max_length=64)
+    brand_id: str = Field(pattern=BRAND_ID_PATTERN)
     user_id: str = Field(min_length=1, max_length=200)
     role: str = Field(min_length=1, max_length=32)
+    departments: list[str] | None
+    customers: list[str] = []
     attachment_ids: list[str] = Field(max_length=MAX_IDS)
 
 
@@ -46,7 +53,7 @@ class CheckResult(_Strict):
 class DescribeAttachments(_Strict):
     """What a ticket's detail shows of these attachments (unknown ids are left out)."""
 
-    brand_id: str = Field(min_length=1, max_length=64)
+    brand_id: str = Field(pattern=BRAND_ID_PATTERN)
     attachment_ids: list[str] = Field(max_length=MAX_IDS)
 
 

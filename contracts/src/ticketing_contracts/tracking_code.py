@@ -41,6 +41,7 @@ _TABLE: dict[int, str | None] = {
     **{ord(c): None for c in _HYPHENS + _INVISIBLE},
 }
 _CODE = re.compile(TRACKING_CODE_PATTERN)
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def normalize_tracking_code(text: str) -> str | None:
@@ -48,9 +49,12 @@ def normalize_tracking_code(text: str) -> str | None:
 
     Persian and Arabic-Indic digits become ASCII; spaces of any kind (NBSP included), ZWNJ
     and other invisible marks, and hyphens or dashes are dropped. Anything else (letters,
-    other scripts' digits) makes it None, as does a length outside 6..12. The check digit is
+    other scripts' digits, control characters and line breaks) makes it None, as does a
+    length outside 6..12. The check digit is
     not verified here: see `is_valid_tracking_code`.
     """
+    if _CONTROLS.search(text):
+        return None  # a typed code never holds a newline, NUL or other control
     translated = text.translate(_TABLE)
     digits = "".join(ch for ch in translated if not ch.isspace())
     return digits if _CODE.fullmatch(digits) else None

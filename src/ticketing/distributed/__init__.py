@@ -13,6 +13,8 @@ with the same environment, from `Topology`:
 - the gateway is the one public URL.
 
 Each process logs to `<run dir>/logs/<name>.log` and keeps its files in `<run dir>/<name>/`.
+The supervisor binds every process's listening socket before starting any and hands it over by
+descriptor inheritance (listeners.py), so no port can be taken between a pick and a bind.
 Processes run in sessions of their own, so a Ctrl-C reaches only the supervisor, which stops
 them by pid (SIGTERM, then SIGKILL after a grace period), the gateway first.
 """

@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         "S3_SECRET_KEY (source var/engines/env); Ctrl-C or SIGTERM stops them all.",
     )
     parser.add_argument("--run-dir", type=Path, default=Path("var/distributed"))
-    parser.add_argument("--port-base", type=int, default=8000, help="gateway; services +1..+5")
+    parser.add_argument(
+        "--port-base", type=int, default=8000, help="gateway; services +1..+5; 0: any free ports"
+    )
     parser.add_argument("--ready-timeout", type=float, default=90.0)
     args = parser.parse_args(argv)
     try:
@@ -44,7 +46,12 @@ def main(argv: list[str] | None = None) -> int:
         log_level=os.environ.get("TICKETING_LOG_LEVEL", "INFO"),
     )
     signal.signal(signal.SIGTERM, _interrupt)
-    supervisor = Supervisor(topology)
+    try:
+        supervisor = Supervisor(topology)  # binds every port now, or says which one is taken
+    except StartFailed as failed:
+        print(f"error: {failed}", file=sys.stderr)
+        return 1
+    topology = supervisor.topology  # with the ports bound
     code = 0
     try:
         supervisor.start()

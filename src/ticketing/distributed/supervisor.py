@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from .listeners import Listeners, PortInUse
 from .topology import Process, Topology
 
 
@@ -30,10 +32,20 @@ class Running:
 
 
 class Supervisor:
-    """Starts the topology's processes, waits until each is ready, stops them by pid."""
+    """Starts the topology's processes, waits until each is ready, stops them by pid.
+
+    It binds every process's listening socket when it is made (StartFailed if a fixed port is
+    taken; a topology with `port_base=0` gets free ones, and `self.topology` says which) and
+    hands it to the process it starts, and again to a restarted one (see listeners.py); the
+    sockets are closed by `stop`.
+    """
 
     def __init__(self, topology: Topology, *, base_env: Mapping[str, str] | None = None) -> None:
-        self.topology = topology
+        try:
+            self._listeners = Listeners.bind({p.name: p.port for p in topology.processes})
+        except PortInUse as taken:
+            raise StartFailed(str(taken.strerror)) from taken
+        self.topology = dataclasses.replace(topology, ports=self._listeners.ports)
         self._base_env = dict(os.environ if base_env is None else base_env)
         self.running: list[Running] = []
 
@@ -48,8 +60,8 @@ class Supervisor:
         env = self._base_env | self.topology.environment(process.name)
         if "TICKETING_DATA_DIR" in env:
             Path(env["TICKETING_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-        if _port_taken(process.port):
-            raise StartFailed(f"port {process.port} ({process.name}) is already in use")
+        fd = self._listeners.fileno(process.name)
+        env["TICKETING_LISTEN_FD"] = str(fd)  # serve on the socket bound here, not on a port
         log = logs / f"{process.name}.log"
         with log.open("ab") as out:
             popen = subprocess.Popen(  # noqa: S603 - our own interpreter and module
@@ -58,6 +70,7 @@ class Supervisor:
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                pass_fds=(fd,),
                 start_new_session=True,  # a terminal's Ctrl-C reaches the supervisor only
             )
         return Running(process, popen, log)
@@ -87,11 +100,7 @@ class Supervisor:
         if old.popen.poll() is None:
             old.popen.send_signal(signal.SIGTERM)
             old.popen.wait(timeout=30)
-        # Its port may linger for a moment after a kill: wait rather than fail on it.
-        deadline = time.monotonic() + 10
-        while _port_taken(old.process.port) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        new = self._spawn(old.process)
+        new = self._spawn(old.process)  # on the same socket: the port was never let go
         self.running[self.running.index(old)] = new
         self._write_pids()
         self._wait([new], timeout)
@@ -103,13 +112,15 @@ class Supervisor:
     def _wait(self, processes: list[Running], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         pending = list(processes)
-        with httpx.Client(timeout=2) as client:
+        # One probe per process at a time, all at once: a process still starting has its
+        # connections accepted by the socket held here and answered only once it serves, so a
+        # probe in turn would wait its whole timeout for each process before the next.
+        with httpx.Client(timeout=2) as client, ThreadPoolExecutor(len(pending) or 1) as pool:
             while pending:
-                for running in list(pending):
+                for running in pending:
                     self._check_alive(running)
-                    with contextlib.suppress(httpx.HTTPError):
-                        if client.get(f"{running.process.url}/readyz").status_code == 200:
-                            pending.remove(running)
+                answers = pool.map(lambda r: _ready(client, r.process), pending)
+                pending = [r for r, ready in zip(pending, answers, strict=True) if not ready]
                 if pending and time.monotonic() > deadline:
                     names = ", ".join(r.process.name for r in pending)
                     raise StartFailed(
@@ -144,6 +155,7 @@ class Supervisor:
                     running.popen.kill()
                     running.popen.wait(timeout=10)
         self.running = []
+        self._listeners.close()
         with contextlib.suppress(FileNotFoundError):
             (self.topology.run_dir / "pids").unlink()
 
@@ -153,7 +165,7 @@ def started(
     topology: Topology, *, base_env: Mapping[str, str] | None = None, timeout: float = 90.0
 ) -> Iterator[Supervisor]:
     """The topology running and ready; stopped at exit, whatever happened."""
-    supervisor = Supervisor(topology, base_env=base_env)
+    supervisor = Supervisor(topology, base_env=base_env)  # binds the ports: see its topology
     try:
         supervisor.start()
         supervisor.wait_ready(timeout)
@@ -162,9 +174,11 @@ def started(
         supervisor.stop()
 
 
-def _port_taken(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
+def _ready(client: httpx.Client, process: Process) -> bool:
+    try:
+        return client.get(f"{process.url}/readyz").status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _tails(running: list[Running], lines: int = 30) -> str:

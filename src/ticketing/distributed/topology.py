@@ -38,12 +38,39 @@ class Process:
 
     @property
     def url(self) -> str:
+        if self.port == 0:  # a topology on any free ports, before the Supervisor bound them
+            raise ValueError(f"{self.name} has no port yet: use the Supervisor's topology")
         return f"http://127.0.0.1:{self.port}"
+
+
+#: Each process's port as an offset from the topology's port base; the start order.
+PORT_OFFSETS = {
+    "attachments": 3,
+    "tickets": 1,
+    "relay": 5,
+    "query": 2,
+    "notifications": 4,
+    "panel": 6,
+    "gateway": 0,
+}
+MODULES = {
+    "attachments": "ticketing_attachments",
+    "tickets": "ticketing_tickets",
+    "relay": "ticketing_tickets.relay",
+    "query": "ticketing_query",
+    "notifications": "ticketing_notifications",
+    "panel": "ticketing_panel",
+    "gateway": "ticketing.gateway",
+}
 
 
 @dataclass(frozen=True)
 class Topology:
-    """One deployment's processes, names and places; unique names keep runs apart."""
+    """One deployment's processes, names and places; unique names keep runs apart.
+
+    Ports are `port_base` + each process's offset; `port_base=0` asks for any free ports, which
+    the Supervisor binds and records in `ports` of the topology it runs (`Supervisor.topology`).
+    """
 
     run_dir: Path
     engines: Engines
@@ -54,20 +81,18 @@ class Topology:
     s3_bucket: str = "ticketing-attachments"
     internal_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     log_level: str = "INFO"
+    #: The bound port of each process, where they are not `port_base` + offset.
+    ports: Mapping[str, int] | None = field(default=None, hash=False)
 
     @property
     def processes(self) -> list[Process]:
         """In start order; the gateway last."""
-        b = self.port_base
-        return [
-            Process("attachments", "ticketing_attachments", b + 3),
-            Process("tickets", "ticketing_tickets", b + 1),
-            Process("relay", "ticketing_tickets.relay", b + 5),
-            Process("query", "ticketing_query", b + 2),
-            Process("notifications", "ticketing_notifications", b + 4),
-            Process("panel", "ticketing_panel", b + 6),
-            Process("gateway", "ticketing.gateway", b),
-        ]
+        return [Process(name, MODULES[name], self.port_of(name)) for name in PORT_OFFSETS]
+
+    def port_of(self, name: str) -> int:
+        if self.ports is not None:
+            return self.ports[name]
+        return 0 if self.port_base == 0 else self.port_base + PORT_OFFSETS[name]
 
     def process(self, name: str) -> Process:
         return next(p for p in self.processes if p.name == name)

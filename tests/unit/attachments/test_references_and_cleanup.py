@@ -177,18 +177,54 @@ async def test_other_brands_and_malformed_ids_find_nothing(service: Attachments)
     assert await service.download(brand_id="acme", caller=CUSTOMER, attachment_id="../x") is None
 
 
-async def test_customers_may_reuse_only_their_own_uploads_and_agents_any_in_the_brand(
+async def usable_by(service: Attachments, attachment_id: str) -> set[str]:
+    everyone = [CUSTOMER, OTHER_CUSTOMER, REPRESENTATIVE, FINANCE_AGENT, TECHNICAL_AGENT, ADMIN]
+    return {
+        caller.user_id
+        for caller in everyone
+        if not await service.check_usable(
+            brand_id="acme", caller=caller, attachment_ids=[attachment_id]
+        )
+    }
+
+
+async def test_customers_may_name_only_their_own_uploads_and_nothing_of_another_brand(
     service: Attachments,
 ) -> None:
     mine = await upload(service, CUSTOMER)
     theirs = await upload(service, OTHER_CUSTOMER)
     elsewhere = await upload(service, CUSTOMER, brand="globex")
-    assert await service.check_usable("acme", "cust-1", "customer", [mine]) == []
+    assert await service.check_usable(brand_id="acme", caller=CUSTOMER, attachment_ids=[mine]) == []
     errors = await service.check_usable(
-        "acme", "cust-1", "customer", [mine, theirs, elsewhere, "x"]
+        brand_id="acme", caller=CUSTOMER, attachment_ids=[mine, theirs, elsewhere, "x"]
     )
     assert [field for field, _ in errors] == ["attachment_ids"] * 3
-    assert await service.check_usable("acme", "agent-1", "agent", [mine, theirs]) == []
+
+
+async def test_an_unreferenced_upload_may_be_named_by_its_uploader_only_whatever_the_role(
+    service: Attachments,
+) -> None:
+    receipt = await upload(service, CUSTOMER)
+    assert await usable_by(service, receipt) == {"cust-1"}
+    agents_own = await upload(service, TECHNICAL_AGENT)
+    assert await usable_by(service, agents_own) == {"agent-2"}
+
+
+@pytest.mark.parametrize(
+    ("internal", "expected"),
+    [
+        (False, {"cust-1", "rep-1", "agent-1", "admin-1"}),
+        (True, {"agent-1", "admin-1"}),  # and the uploader, the technical agent
+    ],
+    ids=["visible message", "internal note"],
+)
+async def test_who_may_name_an_attachment_is_who_may_download_it(
+    service: Attachments, catalog: AttachmentCatalog, internal: bool, expected: set[str]
+) -> None:
+    attachment = await upload(service, TECHNICAL_AGENT)
+    await deliver(catalog, opened(1, []), posted(2, 2, [attachment], internal=internal))
+    assert await usable_by(service, attachment) == expected | {"agent-2"}
+    assert await usable_by(service, attachment) == await readers(service, attachment)
 
 
 async def test_describe_gives_what_a_message_lists(service: Attachments) -> None:
@@ -226,7 +262,7 @@ async def test_an_upload_about_to_expire_may_no_longer_be_put_on_a_message(
 ) -> None:
     receipt = await upload(service, CUSTOMER)
     clock.now = T0 + timedelta(hours=23, minutes=55)
-    errors = await service.check_usable("acme", "cust-1", "customer", [receipt])
+    errors = await service.check_usable(brand_id="acme", caller=CUSTOMER, attachment_ids=[receipt])
     assert len(errors) == 1
     assert "expired" in errors[0][1]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import http.server
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.ports import refusing_port
 
 from .deployfiles import (
     COMPOSE_FILE,
@@ -302,7 +303,4 @@ def test_the_health_check_passes_on_2xx_and_fails_on_503(ops_port: int) -> None:
 
 
 def test_the_health_check_fails_when_nothing_listens() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        free = probe.getsockname()[1]
-    assert healthcheck(free, "/healthz") == 1
+    assert healthcheck(refusing_port(), "/healthz") == 1

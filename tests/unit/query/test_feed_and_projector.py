@@ -198,3 +198,19 @@ def test_the_progress_line_prints_whole_lines_with_rate_and_eta_when_not_on_a_te
     assert "eta" in lines[0]
     assert lines[1].startswith("rebuild: 200,000/200,000 (100%)")
     assert "\r" not in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("reached", "head", "rate"),
+    [(0, 200_000, 0.0), (0, 200_000, 1_200.0), (5_000, 200_000, 0.0)],
+    ids=["the-first-report", "nothing-folded-yet", "no-rate-yet"],
+)
+def test_the_progress_line_gives_no_eta_until_a_rate_is_known(
+    reached: int, head: int, rate: float
+) -> None:
+    out = io.StringIO()
+    progress_line(out, every=0)(reached, head, rate)
+    line = out.getvalue()
+    assert line.startswith(f"rebuild: {reached:,}/{head:,}")
+    assert "eta" not in line
+    assert "inf" not in line

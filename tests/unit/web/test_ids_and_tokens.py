@@ -58,3 +58,14 @@ async def test_a_token_signed_with_another_key_is_never_cached_as_valid() -> Non
     for _ in range(2):
         with pytest.raises(Unauthorized):
             await verifier.verify(forged)
+
+
+@pytest.mark.parametrize("brand", ["acme\n", "acme-shop", "", "a" * 65, "برند"], ids=repr)
+async def test_a_token_whose_brand_is_not_1_to_64_word_characters_is_refused(brand: str) -> None:
+    # "acme\n" passed while the pattern was `^…$` used with match: `$` matches before a final
+    # newline, and the brand names stream prefixes.
+    token = mint_token(
+        secret=SECRET, sub="c1", role="customer", brand=brand, ttl_seconds=60, now=int(time.time())
+    )
+    with pytest.raises(Unauthorized, match="brand"):
+        await TokenVerifier(hs256_secret=SECRET).verify(token)

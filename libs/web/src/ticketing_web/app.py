@@ -10,6 +10,7 @@ from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .auth import TokenVerifier
+from .json_text import RefuseLoneSurrogates
 from .limits import BodySizeLimit
 from .observability import Metrics, RequestContext
 from .problems import PreferredLanguage, install_problem_handlers, problem
@@ -33,6 +34,9 @@ def build_app(
         title=title,
         version=version,
         lifespan=lifespan,
+        # `/v1/tickets/` is a 404 problem, not a redirect built from the client's Host header
+        # (Starlette's redirect_slashes sends `Host: evil.example` callers to evil.example).
+        redirect_slashes=False,
         # Metrics go to Prometheus (/metrics); FastAPI's OpenTelemetry hooks cost every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
@@ -40,6 +44,8 @@ def build_app(
     app.state.token_verifier = token_verifier
     app.state.metrics = metrics
     install_problem_handlers(app)
+    # Innermost first: the surrogate check reads a body the size limit has already bounded.
+    app.add_middleware(RefuseLoneSurrogates, exempt=body_limit_exempt)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, exempt=body_limit_exempt)
     app.add_middleware(RequestContext, metrics=metrics)
     app.add_middleware(PreferredLanguage)  # outermost: every problem sees the language

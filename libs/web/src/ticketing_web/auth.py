@@ -9,16 +9,29 @@ from typing import Annotated, Any, Literal
 
 import jwt
 from fastapi import Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-BRAND_PATTERN = re.compile(r"[A-Za-z0-9_]{1,64}")
+from .text import is_unsafe_text
+
+BRAND_PATTERN = re.compile(r"[A-Za-z0-9_]{1,64}")  # always fullmatch: `$` takes "acme\n"
 NAME_MAX = 100
-# C0 and C1 controls, DEL, and the bidi embeddings, overrides and isolates: a name is shown beside
-# what its person wrote, and these could break a line or reorder the text around it. ZWNJ
-# (U+200C), which Persian names use, is not among them.
-_NAME_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The bidi embeddings, overrides and isolates: a name is shown beside what its person wrote, and
+# these could reorder the text around it (controls and line breaks are refused by ClaimText).
+# ZWNJ (U+200C), which Persian names use, is not among them.
+_NAME_FORBIDDEN = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 Role = Literal["customer", "representative", "agent", "admin"]
 _CACHE_SIZE = 10_000
+
+
+def _clean_claim(value: str) -> str:
+    """Ids and names from a token end up in events, logs and headers: no controls, no line
+    breaks, no lone surrogates (JSON can carry `\\ud800`; UTF-8 storage cannot)."""
+    if not value or is_unsafe_text(value, multiline=False):
+        raise ValueError("must be non-empty text without control characters")
+    return value
+
+
+ClaimText = Annotated[str, AfterValidator(_clean_claim)]
 
 
 class Identity(BaseModel):
@@ -26,13 +39,13 @@ class Identity(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    sub: str = Field(min_length=1, max_length=128)
+    sub: Annotated[ClaimText, Field(max_length=128)]
     role: Role
     brand: str
     exp: int
-    name: str | None = None
-    departments: tuple[str, ...] | None = None
-    customers: tuple[str, ...] = ()
+    name: ClaimText | None = None
+    departments: tuple[ClaimText, ...] | None = None
+    customers: tuple[ClaimText, ...] = ()
 
     @field_validator("brand")
     @classmethod
@@ -53,6 +66,8 @@ class Identity(BaseModel):
             return None
         if not isinstance(value, str):
             raise ValueError("name must be a string")
+        if is_unsafe_text(value, multiline=False):  # before trimming: "name\n" is refused too
+            raise ValueError("name must not contain control characters")
         name = value.strip()
         if len(name) > NAME_MAX:
             raise ValueError(f"name must be at most {NAME_MAX} characters")
@@ -165,6 +180,36 @@ def mint_token(
     customers: list[str] | None = None,
 ) -> str:
     """An HS256 token for development and tests (the `ticketing token` command)."""
+    claims = token_claims(
+        sub=sub,
+        role=role,
+        brand=brand,
+        ttl_seconds=ttl_seconds,
+        now=now,
+        name=name,
+        departments=departments,
+        customers=customers,
+    )
+    return sign_claims(claims, secret=secret)
+
+
+def sign_claims(claims: dict[str, Any], *, secret: str) -> str:
+    """`claims` as an HS256 token."""
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def token_claims(
+    *,
+    sub: str,
+    role: str,
+    brand: str,
+    ttl_seconds: int,
+    now: int,
+    name: str | None = None,
+    departments: list[str] | None = None,
+    customers: list[str] | None = None,
+) -> dict[str, Any]:
+    """The claims `mint_token` signs (unchecked: tests mint refused tokens on purpose)."""
     claims: dict[str, Any] = {
         "sub": sub,
         "role": role,
@@ -178,4 +223,20 @@ def mint_token(
         claims["departments"] = departments
     if customers is not None:
         claims["customers"] = customers
-    return jwt.encode(claims, secret, algorithm="HS256")
+    return claims
+
+
+def refused_claims(claims: dict[str, Any], *, now: int) -> list[str]:
+    """Why the services would refuse a token with `claims` (empty: they accept it), from the
+    same model they verify tokens with; for minting tools, which must not hand out a token
+    that only fails later."""
+    problems: list[str] = []
+    try:
+        Identity.model_validate(claims)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(map(str, error["loc"])) or "claims"
+            problems.append(f"{where}: {error['msg']}")
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
+        problems.append("exp: the token would be expired already")
+    return problems

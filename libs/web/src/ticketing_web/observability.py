@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .ids import new_hex_id
 
 CORRELATION_HEADER = "x-correlation-id"
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -31,6 +31,11 @@ def configure_logging(level: str = "INFO") -> None:
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         cache_logger_on_first_use=True,
     )
+
+
+def is_safe_correlation_id(value: str) -> bool:
+    """Whether a client's X-Correlation-Id may be echoed and logged as it is."""
+    return _SAFE_ID.fullmatch(value) is not None
 
 
 class Metrics:
@@ -69,7 +74,7 @@ class RequestContext:
             return
         headers = dict(scope.get("headers") or [])
         given = headers.get(CORRELATION_HEADER.encode(), b"").decode("latin-1")
-        correlation_id = given if _SAFE_ID.match(given) else new_hex_id()
+        correlation_id = given if is_safe_correlation_id(given) else new_hex_id()
         scope.setdefault("state", {})["correlation_id"] = correlation_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(correlation_id=correlation_id)

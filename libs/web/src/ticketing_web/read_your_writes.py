@@ -20,7 +20,7 @@ from .auth import CurrentIdentity
 Reached = Callable[[Request, int], Awaitable[bool]]
 
 #: ASCII digits only (`\d` would also take Persian and Arabic-Indic ones), blanks around.
-_POSITION = re.compile(r"^[ \t]*([0-9]+)[ \t]*$")
+_POSITION = re.compile(r"[ \t]*([0-9]+)[ \t]*")
 #: Event store positions are signed 64-bit integers (SQLite rowids, KurrentDB commit positions).
 MAX_POSITION = 2**63 - 1
 _MAX_DIGITS = len(str(MAX_POSITION))
@@ -29,7 +29,7 @@ HEADER = "X-Min-Position"
 
 def parse_min_position(value: str) -> int:
     """The header's position; 400 unless it is a non-negative integer up to `MAX_POSITION`."""
-    found = _POSITION.match(value)
+    found = _POSITION.fullmatch(value)
     # Leading zeros do not count; the length check also keeps int() off huge digit strings.
     digits = (found.group(1).lstrip("0") or "0") if found else ""
     if not digits or len(digits) > _MAX_DIGITS or int(digits) > MAX_POSITION:

@@ -28,7 +28,7 @@ from .adapters.catalog_sqlite import SqliteCatalog
 from .application.attachments import Attachments, UploadPolicy
 from .application.ports import AttachmentCatalog, BlobStore
 from .application.references import ReferenceConsumer
-from .domain import Attachment, content_disposition
+from .domain import Attachment, Caller, content_disposition
 from .settings import AttachmentsSettings
 
 _log = structlog.get_logger("ticketing.attachments")
@@ -85,10 +85,13 @@ class AttachmentsService:
     # -- the public helpers the composition wires into the other services ---------------------
 
     async def check_usable(
-        self, brand_id: str, user_id: str, role: str, attachment_ids: list[str]
+        self, *, brand_id: str, caller: Caller, attachment_ids: list[str]
     ) -> list[tuple[str, str]]:
-        """For the tickets service's AttachmentLookup: (field, message) per unusable id."""
-        return await self.attachments.check_usable(brand_id, user_id, role, attachment_ids)
+        """For the tickets service's AttachmentLookup: (field, message) per id the caller may
+        not name (one it may not read, or about to expire)."""
+        return await self.attachments.check_usable(
+            brand_id=brand_id, caller=caller, attachment_ids=attachment_ids
+        )
 
     async def describe(
         self, brand_id: str, attachment_ids: list[str]

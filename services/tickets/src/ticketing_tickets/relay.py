@@ -26,6 +26,7 @@ from ticketing_eventstore.ports import EventStore
 from ticketing_feed.kafka_settings import KafkaSettings
 from ticketing_web.observability import configure_logging
 from ticketing_web.problems import problem
+from ticketing_web.serve import STARTUP_FAILURE, ListenSettings, inherited_sockets
 
 from .adapters.relay_checkpoint_file import FileRelayCheckpoint
 from .adapters.relay_kafka import KafkaEventPublisher, ProducerOptions, TopicSpec
@@ -147,7 +148,8 @@ def create_ops_app(process: RelayProcess, *, on_end: Callable[[bool], None]) -> 
         finally:
             await process.close()
 
-    app = FastAPI(title="Ticket relay", version="1", lifespan=lifespan)
+    # redirect_slashes: never a redirect built from the client's Host header.
+    app = FastAPI(title="Ticket relay", version="1", lifespan=lifespan, redirect_slashes=False)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
@@ -191,7 +193,10 @@ def main() -> None:
         app, host=settings.host, port=settings.port, log_config=None, access_log=False
     )
     server = uvicorn.Server(config)
-    server.run()
+    # A supervisor may hand over its listening socket (TICKETING_LISTEN_FD): serve on that.
+    server.run(sockets=inherited_sockets(ListenSettings()))
+    if not server.started and not failed:
+        sys.exit(STARTUP_FAILURE)
     sys.exit(1 if failed else 0)
 
 

@@ -14,7 +14,6 @@ from ticketing_attachments.domain import (
     Attachment,
     Caller,
     may_read,
-    may_reuse,
     sanitize_filename,
 )
 from ticketing_attachments.domain.access import blob_key
@@ -112,10 +111,8 @@ class Attachments:
         attachment = await self.catalog.get(brand_id, attachment_id)
         if attachment is None:
             return None
-        if attachment.uploader_id != caller.user_id:
-            tickets = await self.catalog.access(brand_id, attachment_id)
-            if not may_read(caller, attachment, tickets):
-                return None
+        if not await self._may_read(brand_id, caller, attachment):
+            return None
         try:
             chunks = await self.blobs.open(attachment.blob_key)
         except BlobNotFound:
@@ -124,12 +121,13 @@ class Attachments:
         return Download(attachment, chunks)
 
     async def check_usable(
-        self, brand_id: str, user_id: str, role: str, attachment_ids: Sequence[str]
+        self, *, brand_id: str, caller: Caller, attachment_ids: Sequence[str]
     ) -> list[tuple[str, str]]:
         """Why any of these attachments may not go on a message by this caller, as
-        (field, message) pairs; [] if all may. Each must exist in the brand, be the caller's
-        own upload (agents and admins: anyone's in the brand), and not be about to expire."""
-        caller = Caller(user_id, role)
+        (field, message) pairs; [] if all may. Each must exist in the brand, be one the caller
+        may read (`may_read`, the download's rule: naming it shows it to whoever sees the
+        ticket), and not be about to expire. One the caller may not read is "unknown", as a
+        download of it is a 404."""
         wellformed = [a for a in attachment_ids if ATTACHMENT_ID.fullmatch(a)]
         found = await self.catalog.get_many(brand_id, wellformed)
         referenced = await self.catalog.referenced(brand_id, list(found))
@@ -138,11 +136,17 @@ class Attachments:
         errors: list[tuple[str, str]] = []
         for attachment_id in attachment_ids:
             attachment = found.get(attachment_id)
-            if attachment is None or not may_reuse(caller, attachment):
+            if attachment is None or not await self._may_read(brand_id, caller, attachment):
                 errors.append((FIELD, f"unknown attachment {attachment_id!r}"))
             elif attachment_id not in referenced and attachment.created_at < expiring:
                 errors.append((FIELD, f"attachment {attachment_id!r} has expired; upload it again"))
         return errors
+
+    async def _may_read(self, brand_id: str, caller: Caller, attachment: Attachment) -> bool:
+        if attachment.uploader_id == caller.user_id:
+            return True  # no need to look up its tickets
+        tickets = await self.catalog.access(brand_id, attachment.attachment_id)
+        return may_read(caller, attachment, tickets)
 
     async def describe(
         self, brand_id: str, attachment_ids: Sequence[str]

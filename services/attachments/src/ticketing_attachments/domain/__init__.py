@@ -1,11 +1,10 @@
-"""The attachments domain: records, who may read or reuse them, and safe filenames. Stdlib only."""
+"""The attachments domain: records, who may read them, and safe filenames. Stdlib only."""
 
 from .access import (
     Attachment,
     Caller,
     TicketAccess,
     may_read,
-    may_reuse,
 )
 from .filenames import content_disposition, sanitize_filename
 
@@ -15,6 +14,5 @@ __all__ = [
     "TicketAccess",
     "content_disposition",
     "may_read",
-    "may_reuse",
     "sanitize_filename",
 ]

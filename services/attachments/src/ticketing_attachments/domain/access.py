@@ -1,4 +1,6 @@
-"""Who may read an attachment, and who may put one on a message (API.md, Who sees what).
+"""Who may read an attachment (API.md, Who sees what): the one rule for downloads and for
+commands that name attachments (a caller may put on a message only what it may read, or the
+message would hand the file to everyone who sees that ticket).
 
 An attachment is readable by its uploader, and by whoever may see a ticket that references it:
 a customer their own tickets, a representative their customers' tickets (both from the customer
@@ -11,9 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-
-CUSTOMER_SIDE_ROLES = frozenset({"customer", "representative"})
-SUPPORT_ROLES = frozenset({"agent", "admin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +75,8 @@ def _sees(caller: Caller, ticket: TicketAccess) -> bool:
 
 
 def may_read(caller: Caller, attachment: Attachment, tickets: Iterable[TicketAccess]) -> bool:
-    """Whether `caller` may download `attachment` (already found in the caller's brand)."""
+    """Whether `caller` may download `attachment` (already found in the caller's brand), and so
+    name it in a command; `tickets` are the known tickets that reference it."""
     if attachment.uploader_id == caller.user_id:
         return True
     return any(_sees(caller, ticket) for ticket in tickets)
-
-
-def may_reuse(caller: Caller, attachment: Attachment) -> bool:
-    """Whether `caller` may put `attachment` on a message: their own upload, or any upload of
-    the brand for the support side."""
-    return caller.role in SUPPORT_ROLES or attachment.uploader_id == caller.user_id

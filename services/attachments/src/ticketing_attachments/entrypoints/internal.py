@@ -22,6 +22,7 @@ from ticketing_contracts.internal_attachments import (
 from ticketing_web.internal import internal_token_guard
 
 from ticketing_attachments.bootstrap import AttachmentsService
+from ticketing_attachments.domain import Caller
 
 
 def _service(request: Request) -> AttachmentsService:
@@ -30,9 +31,16 @@ def _service(request: Request) -> AttachmentsService:
 
 
 async def check(body: CheckAttachments, request: Request) -> CheckResult:
-    """Why any of these attachments may not go on a message by this caller."""
+    """Why any of these attachments may not go on a message by this caller (the download's
+    rule: only what it may read)."""
+    caller = Caller(
+        user_id=body.user_id,
+        role=body.role,
+        departments=frozenset(body.departments) if body.departments is not None else None,
+        customers=frozenset(body.customers),
+    )
     refusals = await _service(request).check_usable(
-        body.brand_id, body.user_id, body.role, body.attachment_ids
+        brand_id=body.brand_id, caller=caller, attachment_ids=body.attachment_ids
     )
     return CheckResult(
         refusals=[AttachmentRefusal(field=field, message=message) for field, message in refusals]

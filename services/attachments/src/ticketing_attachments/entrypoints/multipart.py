@@ -8,18 +8,21 @@ request as a whole is capped too, so other fields cannot be used to send unbound
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from ticketing_attachments.application.inspection import TooLarge
 
 _ENVELOPE_BYTES = 64 * 1024  # boundaries, part headers and small fields besides the file
+#: RFC 2046 section 5.1.1: 1-70 of these characters, the last not a space.
+_BOUNDARY = re.compile(rb"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
 
 
 class MalformedUpload(Exception):
@@ -67,9 +70,9 @@ class _Parts:
 
 
 async def _events(request: Request, boundary: bytes, limit: int) -> AsyncIterator[tuple[str, Any]]:
-    parts = _Parts(boundary)
     received = 0
     try:
+        parts = _Parts(boundary)
         async for chunk in request.stream():
             received += len(chunk)
             if received > limit:
@@ -78,7 +81,7 @@ async def _events(request: Request, boundary: bytes, limit: int) -> AsyncIterato
             while parts.events:
                 yield parts.events.popleft()
         parts.parser.finalize()
-    except MultipartParseError as error:
+    except FormParserError as error:  # every error python-multipart raises, parse or setup
         raise MalformedUpload(f"The multipart body is malformed: {error}") from error
     while parts.events:
         yield parts.events.popleft()
@@ -91,6 +94,8 @@ async def file_part(request: Request, field: str, *, max_file_bytes: int) -> Fil
     boundary = params.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
         raise MalformedUpload(f"Send the file as multipart/form-data, field {field!r}.", 422)
+    if not _BOUNDARY.fullmatch(boundary):
+        raise MalformedUpload("The multipart boundary must be 1-70 characters of RFC 2046.")
     events = _events(request, boundary, max_file_bytes + _ENVELOPE_BYTES)
     async for kind_, value in events:
         if kind_ != "headers":

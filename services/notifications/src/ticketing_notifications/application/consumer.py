@@ -11,6 +11,7 @@ The command path never waits for any of this: it runs as a background task. Read
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 
 from ticketing_contracts.catalog import BrandCatalogs
@@ -28,6 +29,13 @@ from .ports import (
     Preferences,
     event_key,
 )
+
+_NOTIFICATION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def is_notification_id(value: str) -> bool:
+    """Whether `value` has the shape `notification_id` gives (32 lowercase hex characters)."""
+    return _NOTIFICATION_ID.fullmatch(value) is not None
 
 
 def notification_id(event_id: str, audience: str, recipient: str) -> str:

@@ -18,6 +18,7 @@ from ticketing_web.problems import problem_doc
 from ticketing_web.read_your_writes import HEADER, min_position, require_position
 from ticketing_web.settings import verifier_from
 
+from ticketing_notifications.application.consumer import is_notification_id
 from ticketing_notifications.application.ports import Preferences, Viewer
 from ticketing_notifications.bootstrap import NotificationsService
 from ticketing_notifications.domain.rules import CUSTOMER, DEPARTMENT
@@ -112,7 +113,7 @@ async def read_one(
     """Mark one notification read (for the caller: agents each have their own read flags)."""
     viewer = viewer_of(identity)
     store = _service(request).store
-    if await store.find(viewer, notification_id) is None:
+    if not is_notification_id(notification_id) or await store.find(viewer, notification_id) is None:
         raise HTTPException(404, "No such notification.")
     await store.mark_read(viewer, [notification_id])
     return {"notification_id": notification_id, "read": True}

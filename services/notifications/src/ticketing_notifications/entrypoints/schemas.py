@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 from ticketing_web.jalali import jalali
+from ticketing_web.text import decode_base64url
 
 from ticketing_notifications.application.ports import DeadLetter, Item, Preferences, Unconfirmed
 from ticketing_notifications.domain.contacts import normalise_phone
 
-_CURSOR = re.compile(r"^n1\.([0-9]{1,18})$")
+_CURSOR = re.compile(r"n1\.([0-9]{1,18})")
 
 
 class NotificationOut(BaseModel):
@@ -64,10 +64,10 @@ def encode_cursor(seq: int) -> str:
 def decode_cursor(text: str) -> int:
     """The seq a cursor stands for; ValueError (a 422 naming `cursor`) if it is not one."""
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raw = decode_base64url(text).decode()
+    except ValueError as error:  # UnicodeDecodeError is one
         raise ValueError("not a cursor from this list") from error
-    found = _CURSOR.match(raw)
+    found = _CURSOR.fullmatch(raw)
     if not found:
         raise ValueError("not a cursor from this list")
     return int(found.group(1))

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import Request
 
+from ticketing_notifications.application.consumer import is_notification_id
 from ticketing_notifications.application.ports import NotificationStore, Viewer
 from ticketing_notifications.application.signal import Signal
 
@@ -22,9 +23,11 @@ _BATCH = 100
 
 
 async def start_after(store: NotificationStore, viewer: Viewer, last_event_id: str | None) -> int:
-    """The seq to stream after: that of `last_event_id` if the viewer may see it, else now."""
-    if last_event_id:
-        known = await store.find(viewer, last_event_id.strip())
+    """The seq to stream after: that of `last_event_id` if the viewer may see it, else now (a
+    malformed id too: it is not one this stream sent)."""
+    wanted = last_event_id.strip(" \t") if last_event_id else ""
+    if is_notification_id(wanted):
+        known = await store.find(viewer, wanted)
         if known is not None:
             return known.seq
     newest = await store.items(viewer, limit=1)

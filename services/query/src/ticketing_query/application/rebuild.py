@@ -82,7 +82,8 @@ async def _prefetched(
 
 
 def progress_line(stream: TextIO | None = None, *, every: float | None = None) -> Progress:
-    """A `Progress` that prints position, percentage, rate and ETA to `stream` (stderr).
+    """A `Progress` that prints position, percentage, rate and (once there is a rate) the ETA
+    to `stream` (stderr).
 
     On a terminal it redraws one line (carriage return) at most five times a second; elsewhere
     (a log file, CI) it prints a whole line at most every five seconds, and always the last.
@@ -102,11 +103,12 @@ def progress_line(stream: TextIO | None = None, *, every: float | None = None) -
         last_shown = now
         elapsed = now - started
         share = reached / head if head else 1.0
-        eta = elapsed * (1 - share) / share if share > 0 else float("inf")
         text = (
             f"rebuild: {reached:,}/{head:,} ({share:.0%}) {rate:,.0f} events/s"
-            f" elapsed {elapsed:.1f}s eta {eta:.1f}s"
+            f" elapsed {elapsed:.1f}s"
         )
+        if share > 0 and rate > 0:  # an ETA only once a rate is known (never `eta inf`)
+            text += f" eta {elapsed * (1 - share) / share:.1f}s"
         if tty:
             out.write(f"\r{text}\033[K" + ("\n" if done else ""))
         else:

@@ -8,15 +8,15 @@ change later while old cursors are still told apart (and refused cleanly).
 from __future__ import annotations
 
 import base64
-import binascii
 import json
-import re
 from datetime import UTC, datetime
+
+from ticketing_contracts.topics import is_ticket_id
+from ticketing_web.text import decode_base64url
 
 from ticketing_query.application.ports import Cursor
 
 _VERSION = 1
-_TICKET_ID = re.compile(r"^[0-9a-f]{32}$")
 _MAX_LENGTH = 200
 
 
@@ -31,22 +31,31 @@ def encode_cursor(cursor: Cursor) -> str:
 
 
 def decode_cursor(text: str) -> Cursor:
-    """The cursor `text` stands for; BadCursor if it is not one."""
+    """The cursor `text` stands for; BadCursor (a 422 naming `cursor`) for anything that does
+    not decode into a position of this list, whatever is inside it."""
     if not text or len(text) > _MAX_LENGTH:
         raise BadCursor("not a cursor from this list")
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = decode_base64url(text)
         if not raw or raw[0] != _VERSION:
             raise BadCursor("not a cursor from this list (unknown version)")
-        at_text, ticket_id = json.loads(raw[1:].decode())
+        decoded = json.loads(raw[1:].decode())
+        if not isinstance(decoded, list) or len(decoded) != 2:
+            raise BadCursor("not a cursor from this list")
+        at_text, ticket_id = decoded
+        if not isinstance(at_text, str) or not isinstance(ticket_id, str):
+            raise BadCursor("not a cursor from this list")
         at = datetime.fromisoformat(at_text)
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as error:
-        if isinstance(error, BadCursor):
-            raise
+        if at.tzinfo is None or not is_ticket_id(ticket_id):
+            raise BadCursor("not a cursor from this list")
+        # Year 1 at +14:00 or year 9999 at -14:00 has no UTC instant: OverflowError.
+        at = at.astimezone(UTC)
+    except BadCursor:
+        raise
+    except (ValueError, TypeError, OverflowError, RecursionError) as error:
+        # ValueError covers bad base64, UnicodeDecodeError, JSONDecodeError and bad dates.
         raise BadCursor("not a cursor from this list") from error
-    if at.tzinfo is None or not isinstance(ticket_id, str) or not _TICKET_ID.match(ticket_id):
-        raise BadCursor("not a cursor from this list")
-    return Cursor(at.astimezone(UTC), ticket_id)
+    return Cursor(at, ticket_id)
 
 
 def checked_cursor(text: str | None) -> str | None:

@@ -5,7 +5,6 @@ Every route here honours `X-Min-Position` (read-your-writes) through one router 
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
@@ -15,6 +14,7 @@ from pydantic import (
     ValidatorFunctionWrapHandler,
     WrapValidator,
 )
+from ticketing_contracts.topics import is_ticket_id
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_service_app, problem
 from ticketing_web.problems import problem_doc
 from ticketing_web.read_your_writes import min_position
@@ -36,8 +36,6 @@ from .schemas import (
     detail_of,
     ticket_of,
 )
-
-_TICKET_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _service(request: Request) -> QueryService:
@@ -148,7 +146,7 @@ async def ticket(ticket_id: str, request: Request, identity: CurrentIdentity) ->
     """One ticket with its messages, oldest first (internal notes for the agent side only)."""
     scope = scope_of(identity)
     found = None
-    if _TICKET_ID.match(ticket_id):
+    if is_ticket_id(ticket_id):
         found = await _service(request).queries.detail(scope, ticket_id)
     return await _shown(request, found, scope)
 

@@ -25,6 +25,8 @@ class HttpAttachmentLookup:
             brand_id=brand_id,
             user_id=actor.id,
             role=actor.role.value,
+            departments=sorted(actor.departments) if actor.departments is not None else None,
+            customers=sorted(actor.customers),
             attachment_ids=list(attachment_ids),
         )
         try:

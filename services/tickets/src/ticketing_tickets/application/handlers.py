@@ -18,8 +18,9 @@ from ticketing_contracts.tracking_code import make_tracking_code
 from ticketing_eventstore.ports import NO_STREAM, EventStore, NewEvent
 from ticketing_eventstore.ports import WrongExpectedVersion as StoreConflict
 
-from ticketing_tickets.domain import Ticket, TicketNotFound, ValidationFailed
+from ticketing_tickets.domain import FieldError, Ticket, TicketNotFound, ValidationFailed
 from ticketing_tickets.domain.events import TicketOpened
+from ticketing_tickets.domain.rules import ATTACHMENTS_MAX
 
 from .codec import as_event_id, envelope_metadata, from_recorded, to_new_events
 from .commands import (
@@ -295,6 +296,11 @@ class TicketHandlers:
     async def _check_attachments(self, caller: Caller, attachment_ids: Sequence[str]) -> None:
         if not attachment_ids:
             return
+        if len(attachment_ids) > ATTACHMENTS_MAX:
+            # The aggregate refuses so many; asking about each would only cost lookups.
+            raise ValidationFailed(
+                [FieldError("attachment_ids", f"at most {ATTACHMENTS_MAX} attachments")]
+            )
         errors = await self._attachments.check(
             brand_id=caller.brand_id, actor=caller.actor, attachment_ids=attachment_ids
         )

@@ -38,8 +38,9 @@ class AttachmentLookup(Protocol):
     async def check(
         self, *, brand_id: str, actor: Actor, attachment_ids: Sequence[str]
     ) -> list[FieldError]:
-        """Why any of these attachments may not go on a message by this actor ([] if all may).
-        Raises AttachmentsUnavailable when it cannot tell now."""
+        """Why any of these attachments may not go on a message by this actor ([] if all may):
+        only those the actor may read (download) may be named, in its whole scope (brand,
+        departments, customers). Raises AttachmentsUnavailable when it cannot tell now."""
         ...
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from ticketing_contracts.stored import envelope_from_stored
-from ticketing_contracts.topics import brand_stream_prefix
+from ticketing_contracts.topics import brand_stream_prefix, is_ticket_id
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app, problem
 from ticketing_web.read_your_writes import min_position
 from ticketing_web.settings import verifier_from
@@ -45,8 +45,8 @@ from .schemas import (
     WrittenResponse,
 )
 
-_TICKET_ID = re.compile(r"^[0-9a-f]{32}$")
-_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+#: A bare or quoted version, ASCII digits only (`\d` also takes Persian ones), blanks around.
+_IF_MATCH = re.compile(r'[ \t]*(?:W/)?"?([0-9]{1,18})"?[ \t]*')
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="expected ticket version")]
 
 
@@ -87,7 +87,7 @@ def caller_of(request: Request, identity: Identity) -> Caller:
 
 def ticket_id_of(raw: str) -> str:
     """A malformed id is as unknown as a missing ticket: 404, never a hint."""
-    if not _TICKET_ID.match(raw):
+    if not is_ticket_id(raw):
         raise HTTPException(404, "No such ticket.")
     return raw
 
@@ -95,7 +95,7 @@ def ticket_id_of(raw: str) -> str:
 def version_of(if_match: str | None) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
-    found = _IF_MATCH.match(if_match)
+    found = _IF_MATCH.fullmatch(if_match)
     if not found:
         raise HTTPException(400, "If-Match must be a ticket version: a bare or quoted integer.")
     return int(found.group(1))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -24,15 +25,27 @@ from ticketing_tickets.application.ports import (
 from ticketing_tickets.domain import Forbidden, TicketNotFound, ValidationFailed
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+#: Printable ASCII (a structured-field string's characters), never controls or line breaks.
+_KEY = re.compile(r"[\x20-\x7e]{1,255}")
 _IDS = uuid.UUID("6f1c3a52-8d0e-4b7f-9a41-2c5e7d9b0f13")
 
 
+def is_idempotency_key(key: str) -> bool:
+    """Whether `key` is 1-255 printable ASCII characters."""
+    return _KEY.fullmatch(key) is not None
+
+
 def idempotency_scope(request: Request, identity: Identity) -> str | None:
-    """The key as API.md scopes it (user, method, path), or None when the header is absent."""
+    """The key as API.md scopes it (brand, user, method, path), or None when the header is
+    absent. A JSON array of the parts: a part holding `|` (or any separator) cannot shift into
+    its neighbour, as it could when they were joined with `|` and a `sub` such as
+    `alice|POST|/v1/tickets` met another user's key. Readable in the store; records written
+    in the old joined form never start with `[`, so they simply stop matching."""
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
         return None
-    return "|".join((identity.brand, identity.sub, request.method, request.url.path, key))
+    parts = [identity.brand, identity.sub, request.method, request.url.path, key]
+    return json.dumps(parts, ensure_ascii=True, separators=(",", ":"))
 
 
 def derived_id(scope: str | None) -> str | None:
@@ -78,8 +91,8 @@ async def run_command(
     """Run `action`, answer `status` with its result; replay or refuse per Idempotency-Key."""
     if scope is None:
         return await _respond(status, action)
-    if not 1 <= len(request.headers[IDEMPOTENCY_HEADER]) <= 255:
-        return problem(400, "Idempotency-Key must be 1-255 characters.")
+    if not is_idempotency_key(request.headers[IDEMPOTENCY_HEADER]):
+        return problem(400, "Idempotency-Key must be 1-255 printable ASCII characters.")
     request_hash = _request_hash(await request.body())
     now = datetime.now(UTC)
     outcome = await idempotency.claim(scope, request_hash, now=now)
