@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from ticketing_attachments.bootstrap import AttachmentsService, build_attachments_service
 from ticketing_attachments.entrypoints.http import ATTACHMENTS_PREFIX
 from ticketing_attachments.entrypoints.http import attach as attach_attachments
@@ -126,4 +126,10 @@ def compose(
     )
     panel = create_panel_app(panel_settings, api_client=panel_client, verifier=verifier)
     app.mount(PANEL_PREFIX, panel)
+
+    @app.get(PANEL_PREFIX, include_in_schema=False)
+    async def panel_home() -> Response:
+        # A relative redirect: the app makes no redirect from the Host header.
+        return Response(status_code=303, headers={"Location": f"{PANEL_PREFIX}/"})
+
     return app

@@ -144,3 +144,27 @@ async def test_the_bell_stream_relays_a_new_notification_with_the_session_alone(
         item = await asyncio.wait_for(first_event(), timeout=5)
     assert item["ticket_id"] == opened["ticket_id"]
     assert item["read"] is False
+
+
+async def test_the_bell_stream_relays_nothing_after_logout(site: Site) -> None:
+    sara = await site.sign_in("customer", "c-sara")
+    opened = await site.open_ticket(sara)
+    import httpx
+    from ticketing_panel.asgi_stream import StreamingASGITransport
+
+    live = httpx.AsyncClient(
+        transport=StreamingASGITransport(site.app),
+        base_url="http://ticketing.test",
+        cookies=sara.client.cookies,
+    )
+    async with live, live.stream("GET", f"{NOTIFICATIONS}/stream") as stream:
+        assert stream.status_code == 200
+        logged_out = await sara.submit("/panel/tickets", "/panel/logout")
+        assert logged_out.status_code == 303
+        await _agent_replies(site, opened["ticket_id"], "پاسخی که نباید دیده شود")
+
+        async def anything_relayed() -> list[str]:
+            return [line async for line in stream.aiter_lines() if line.startswith("data:")]
+
+        relayed = await asyncio.wait_for(anything_relayed(), timeout=5)
+    assert relayed == []  # the stream ended at the first thing after the logout, unrelayed

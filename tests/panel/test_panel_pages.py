@@ -306,3 +306,10 @@ async def test_the_agent_sees_the_customer_by_name_and_id(site: Site) -> None:
     maryam = await _person(site, "agent")
     page = await maryam.get(f"/panel/tickets/{opened['ticket_id']}")
     assert '<bdi>سارا محمدی</bdi> · <span class="muted">شناسه</span> <bdi>c-sara</bdi>' in page.text
+
+
+async def test_the_bare_panel_path_goes_home_relatively(site: Site) -> None:
+    async with site.browser() as browser:
+        answer = await browser.get("/panel")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/panel/"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from ticketing_panel.sessions import SessionStore
+from ticketing_panel.sessions import SESSIONS_PER_PERSON, SessionStore
 from ticketing_web.auth import Identity
 
 NOW = 1_800_000_000.0
@@ -104,3 +104,19 @@ def test_the_highest_position_seen_is_kept() -> None:
     for position in (5, 3, None, 9, 7):
         session.saw(position)
     assert session.position == 9
+
+
+def test_one_person_signing_in_again_and_again_never_pushes_anyone_else_out() -> None:
+    store = SessionStore(capacity=20, clock=Clock())
+    others = [
+        store.open(
+            token="t",
+            identity=Identity(sub=f"a-{i}", role="agent", brand="acme", exp=int(NOW + 600)),
+        )
+        for i in range(5)
+    ]
+    for _ in range(100):
+        last = store.open(token="t", identity=_identity())
+    assert all(store.get(s.session_id) is s for s in others)
+    assert store.get(last.session_id) is last
+    assert len(store) == 5 + SESSIONS_PER_PERSON

@@ -4,7 +4,6 @@ proxied with the session (the token never travels in a URL)."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -138,7 +137,7 @@ async def read_one(request: Request, notification_id: str) -> Response:
 @router.get("/notifications/stream", response_model=None)
 async def stream(request: Request) -> Response:
     """The bell's live feed: the API's SSE relayed with the session's token, until the session
-    (the token's `exp`) ends."""
+    ends (logout, or the token's `exp`)."""
     session = current_session(request)
     headers = {}
     last = request.headers.get("last-event-id", "")
@@ -147,12 +146,14 @@ async def stream(request: Request) -> Response:
     upstream = await panel_of(request).api.open_stream(
         session, "/v1/notifications/stream", headers=headers
     )
-    ends_at = session.expires_at
+    sessions = panel_of(request).sessions
 
     async def relay() -> AsyncIterator[bytes]:
         try:
             async for chunk in upstream.aiter_raw():
-                if time.time() >= ends_at:
+                # Nothing more once the session is over: logout, eviction or the token's exp
+                # (a tab left open on a shared computer must not go on showing the person's news).
+                if sessions.get(session.session_id) is not session:
                     return
                 yield chunk
         finally:
