@@ -103,7 +103,7 @@ async def test_user_text_is_escaped_and_isolated_everywhere(site: Site) -> None:
         assert "&lt;img src=x onerror=alert(1)&gt;" in ticket_page
         assert "{{ 7*7 }}" in ticket_page  # shown, never evaluated
         assert '<div class="message-body" dir="auto">' in ticket_page
-        assert "<bdi>&lt;b onmouseover=alert(1)&gt;فیش.pdf</bdi>" in ticket_page
+        assert '<bdi dir="ltr">&lt;b onmouseover=alert(1)&gt;فیش.pdf</bdi>' in ticket_page
 
 
 @pytest.mark.parametrize(
