@@ -15,7 +15,6 @@ from starlette.requests import Request
 PREFIX = "/panel"
 HOME = f"{PREFIX}/"
 COOKIE = "ticketing_panel"
-_TICKET_ID = re.compile(r"[0-9a-f]{32}")
 _NOTIFICATION_ID = re.compile(r"[0-9A-Za-z_\-]{1,128}")
 _KEY = re.compile(r"[A-Za-z0-9_\-]{16,128}")
 
@@ -43,10 +42,6 @@ def safe_return_to(raw: str | None) -> str:
         return HOME
     # Header-safe: non-ASCII (a Persian search word) percent-encoded, the rest left as it is.
     return quote(raw, safe="/?&=%+-._~:,;@!$'()*")
-
-
-def is_ticket_id(value: str) -> bool:
-    return _TICKET_ID.fullmatch(value) is not None
 
 
 def is_notification_id(value: str) -> bool:

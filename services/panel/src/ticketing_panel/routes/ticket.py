@@ -4,16 +4,16 @@ changes, and attachments downloaded through the panel with the person's own toke
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from ticketing_contracts.topics import is_hex_id, is_ticket_id
 
 from .. import forms
 from ..api import ApiError
-from ..guards import PREFIX, is_form_key, is_ticket_id
+from ..guards import PREFIX, is_form_key
 from ..present import PRIORITIES
 from ..sessions import Session
 from ..web import (
@@ -31,7 +31,6 @@ from .tickets import Refused, upload_all
 router = APIRouter()
 REPLY_FIELDS = ("body", "files", "follow_up", "internal")
 CHANGE_FIELDS = ("department", "priority", "assignee_id")
-_ATTACHMENT_ID = re.compile(r"[0-9a-f]{32}")
 _PASSED_HEADERS = ("content-type", "content-length", "content-disposition", "last-modified")
 
 
@@ -217,7 +216,7 @@ async def _refusable(
 async def attachment(request: Request, attachment_id: str) -> Response:
     """A file, fetched with the person's own token: the API decides who may read it."""
     session = current_session(request)
-    if not _ATTACHMENT_ID.fullmatch(attachment_id):
+    if not is_hex_id(attachment_id):
         raise PanelPage(404)
     api = panel_of(request).api
     upstream = await api.open_stream(session, f"/v1/attachments/{attachment_id}")

@@ -10,10 +10,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
+from ticketing_contracts.topics import is_ticket_id
 
 from .. import forms
 from ..api import ApiError
-from ..guards import PREFIX, is_form_key, is_ticket_id
+from ..guards import PREFIX, is_form_key
 from ..present import PRIORITIES, latin_digits
 from ..sessions import Session
 from ..web import (
