@@ -138,8 +138,9 @@ async def read_one(request: Request, notification_id: str) -> Response:
 @router.get("/notifications/stream", response_model=None)
 async def stream(request: Request) -> Response:
     """The bell's live feed: the API's SSE relayed with the session's token, until the session
-    (the token's `exp`) ends."""
+    ends (logout, or the token's `exp`)."""
     session = current_session(request)
+    sessions = panel_of(request).sessions
     headers = {}
     last = request.headers.get("last-event-id", "")
     if _LAST_EVENT_ID.fullmatch(last):
@@ -152,8 +153,8 @@ async def stream(request: Request) -> Response:
     async def relay() -> AsyncIterator[bytes]:
         try:
             async for chunk in upstream.aiter_raw():
-                if time.time() >= ends_at:
-                    return
+                if time.time() >= ends_at or sessions.get(session.session_id) is not session:
+                    return  # signed out (another tab) or expired: nothing more is relayed
                 yield chunk
         finally:
             await upstream.aclose()
