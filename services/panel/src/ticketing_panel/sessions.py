@@ -18,6 +18,9 @@ from ticketing_web.auth import Identity
 
 #: Forms answered recently (idempotency key → where the answer pointed), per session.
 _REMEMBERED_FORMS = 64
+#: Sessions one person (brand, sub) holds at once: their browsers and devices. More sign-ins
+#: drop that person's own oldest, so replaying /panel/sso cannot push other people out.
+SESSIONS_PER_PERSON = 10
 
 
 @dataclass
@@ -78,6 +81,12 @@ class SessionStore:
 
     def open(self, *, token: str, identity: Identity) -> Session:
         self._drop_expired()
+        person = (identity.brand, identity.sub)
+        mine = [
+            k for k, s in self._sessions.items() if (s.identity.brand, s.identity.sub) == person
+        ]
+        for oldest in mine[: max(0, len(mine) - SESSIONS_PER_PERSON + 1)]:
+            del self._sessions[oldest]
         while len(self._sessions) >= self._capacity:
             self._sessions.popitem(last=False)
         session = Session(
