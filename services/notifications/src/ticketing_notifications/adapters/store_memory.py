@@ -16,7 +16,7 @@ from ticketing_notifications.application.ports import (
     Unconfirmed,
     Viewer,
 )
-from ticketing_notifications.domain.rules import TicketFacts
+from ticketing_notifications.domain.rules import DEPARTMENT, TicketFacts
 
 Key = tuple[str, str, str]
 
@@ -73,11 +73,16 @@ class InMemoryNotificationStore:
         self._preferences[(brand_id, customer_id)] = preferences
 
     def _visible(self, viewer: Viewer, item: Item) -> bool:
-        return (
-            item.brand_id == viewer.brand_id
-            and item.audience == viewer.audience
-            and (viewer.recipients is None or item.recipient in viewer.recipients)
-        )
+        if item.brand_id != viewer.brand_id or item.audience != viewer.audience:
+            return False
+        if viewer.recipients is None:
+            return True
+        if viewer.audience == DEPARTMENT:
+            # A ticket transferred out of the viewer's departments takes its items with it.
+            now_in = self._facts.get((item.brand_id, item.ticket_id))
+            if now_in is None or now_in.department not in viewer.recipients:
+                return False
+        return item.recipient in viewer.recipients
 
     def _shown(self, viewer: Viewer, item: Item) -> Item:
         read = (item.notification_id, viewer.reader_id) in self._reads

@@ -22,7 +22,7 @@ from ticketing_notifications.application.ports import (
     Unconfirmed,
     Viewer,
 )
-from ticketing_notifications.domain.rules import TicketFacts
+from ticketing_notifications.domain.rules import DEPARTMENT, TicketFacts
 
 from .store_sqlite_schema import moment, stamp
 
@@ -150,8 +150,16 @@ def _scope(viewer: Viewer) -> tuple[str, list[Any]]:
     args: list[Any] = [viewer.brand_id, viewer.audience]
     if viewer.recipients is not None:
         names = sorted(viewer.recipients)
-        where += f" AND n.recipient IN ({', '.join('?' * len(names)) or 'NULL'})"
+        listed = ", ".join("?" * len(names)) or "NULL"
+        where += f" AND n.recipient IN ({listed})"
         args += names
+        if viewer.audience == DEPARTMENT:
+            # A ticket transferred out of the viewer's departments takes its items with it.
+            where += (
+                " AND EXISTS (SELECT 1 FROM tickets t WHERE t.brand_id = n.brand_id"
+                f" AND t.ticket_id = n.ticket_id AND t.department IN ({listed}))"
+            )
+            args += names
     return where, args
 
 
