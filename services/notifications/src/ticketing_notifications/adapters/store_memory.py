@@ -80,7 +80,7 @@ class InMemoryNotificationStore:
         if viewer.audience == DEPARTMENT:
             # A ticket transferred out of the viewer's departments takes its items with it.
             now_in = self._facts.get((item.brand_id, item.ticket_id))
-            if now_in is None or now_in.department not in viewer.recipients:
+            if now_in is not None and now_in.department not in viewer.recipients:
                 return False
         return item.recipient in viewer.recipients
 

@@ -156,8 +156,8 @@ def _scope(viewer: Viewer) -> tuple[str, list[Any]]:
         if viewer.audience == DEPARTMENT:
             # A ticket transferred out of the viewer's departments takes its items with it.
             where += (
-                " AND EXISTS (SELECT 1 FROM tickets t WHERE t.brand_id = n.brand_id"
-                f" AND t.ticket_id = n.ticket_id AND t.department IN ({listed}))"
+                " AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.brand_id = n.brand_id"
+                f" AND t.ticket_id = n.ticket_id AND t.department NOT IN ({listed}))"
             )
             args += names
     return where, args
