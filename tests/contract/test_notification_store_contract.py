@@ -282,3 +282,24 @@ async def test_an_sqlite_store_file_from_before_gets_the_new_columns(tmp_path: P
         assert due.title == ""
     finally:
         await store.close()
+
+
+async def test_a_departments_items_of_a_ticket_transferred_away_are_not_its_agents_any_more(
+    store: NotificationStore,
+) -> None:
+    opened = _item(1, audience=DEPARTMENT, recipient="technical")
+    stays = _item(2, audience=DEPARTMENT, recipient="technical")
+    here = dataclasses.replace(FACTS, ticket_id=opened.ticket_id, department="technical")
+    await store.record(Consumed([here], [opened, stays], [], 2))
+    moved = dataclasses.replace(here, department="refunds", version=2)
+    await store.record(Consumed([moved], [], [], 3))
+    maryam = Viewer("acme", "agent-maryam", DEPARTMENT, frozenset({"technical"}))
+    assert [i.notification_id for i in await store.items(maryam, limit=10)] == [
+        stays.notification_id
+    ]
+    assert await store.unread_count(maryam) == 1
+    assert await store.find(maryam, opened.notification_id) is None
+    both = Viewer("acme", "agent-neda", DEPARTMENT, frozenset({"technical", "refunds"}))
+    assert len(await store.items(both, limit=10)) == 2
+    admin = Viewer("acme", "admin-neda", DEPARTMENT, None)
+    assert await store.unread_count(admin) == 2

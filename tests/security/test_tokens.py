@@ -3,6 +3,7 @@ is 401 (problem+json, `WWW-Authenticate`) and the answer carries nothing of anyo
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -16,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from ticketing_tickets.settings import DEV_JWT_SECRET
 
-from .probe import judge, probe
+from .probe import judge, probe, stream_snapshot
 from .world import World, bearer, token
 
 pytestmark = [
@@ -303,3 +304,27 @@ async def test_a_brand_that_only_looks_like_acme_sees_nothing_of_acme(
             headers=reading,
             forbidden=acme,
         )
+
+
+async def test_a_stream_opened_with_a_token_ends_when_the_token_does(world: World) -> None:
+    """Every request refuses a token past `exp` (and the verifier's leeway); a stream opened
+    just before must not go on delivering for as long as the connection lasts."""
+    a = world.parties["A"]
+    expired = int(time.time()) - 28  # still inside the 30 s leeway for about a second
+    dying = bearer(jwt.encode(_claims(exp=expired), DEV_JWT_SECRET, algorithm="HS256"))
+    streaming = asyncio.create_task(
+        stream_snapshot(world, "/v1/notifications/stream", headers=dying, seconds=5)
+    )
+    await asyncio.sleep(3.5)  # the token is now refused everywhere else
+    refused = await world.client.get("/v1/tickets", headers=dying)
+    assert refused.status_code == 401
+    written = await world.client.post(
+        f"/v1/tickets/{a.ticket_id}/messages",
+        json={"body": "پاسخ پس از پایان اعتبار توکن"},
+        headers=world.who("agent_tech"),
+    )
+    assert written.status_code == 201, written.text
+    world.position = max(world.position, written.json()["position"])
+    streamed = await streaming
+    judge(CATEGORY, streamed, expect={200}, forbidden=world.forbidden("ali")).assert_clean()
+    assert "data:" not in streamed.text

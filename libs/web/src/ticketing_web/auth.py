@@ -116,6 +116,11 @@ class TokenVerifier:
         # lookup nothing. Only tokens that verified are kept, and only until they expire.
         self._verified: dict[str, Identity] = {}
 
+    def usable_until(self, identity: Identity) -> float:
+        """The moment a request with this identity's token is refused (its `exp` plus the
+        leeway): what stays open on one check (a stream) must end there too."""
+        return identity.exp + self._leeway
+
     async def verify(self, token: str) -> Identity:
         known = self._verified.get(token)
         if known is not None:

@@ -119,13 +119,18 @@ async def read_one(
     return {"notification_id": notification_id, "read": True}
 
 
+def _verifier(request: Request) -> TokenVerifier:
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return verifier
+
+
 async def _stream_identity(
     request: Request,
     access_token: Annotated[
         str | None, Query(description="the token, for EventSource clients that cannot set headers")
     ] = None,
 ) -> Identity:
-    verifier: TokenVerifier = request.app.state.token_verifier
+    verifier = _verifier(request)
     if access_token and not request.headers.get("authorization"):
         return await verifier.verify(access_token)
     return await verifier.verify(bearer_token(request))
@@ -160,6 +165,7 @@ async def notification_stream(
         wake=service.items_added,
         poll=service.settings.sse_poll_seconds,
         heartbeat=service.settings.sse_heartbeat_seconds,
+        until=_verifier(request).usable_until(identity),
     )
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(body, media_type="text/event-stream", headers=headers)

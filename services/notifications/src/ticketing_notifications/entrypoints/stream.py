@@ -43,11 +43,14 @@ async def events(
     wake: Signal,
     poll: float,
     heartbeat: float,
+    until: float,
 ) -> AsyncIterator[str]:
-    """The SSE text of the viewer's items after seq `after`, forever (until the client leaves)."""
+    """The SSE text of the viewer's items after seq `after`, until the client leaves or the
+    token it was opened with is no longer accepted (`until`, epoch seconds): the client then
+    reconnects with a fresh token, checked again."""
     yield "retry: 1000\n\n"
     last_write = time.monotonic()
-    while not await request.is_disconnected():
+    while time.time() < until and not await request.is_disconnected():
         batch = await store.items(viewer, limit=_BATCH, after=after)
         for item in batch:
             after = item.seq
