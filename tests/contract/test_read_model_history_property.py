@@ -27,23 +27,9 @@ from ticketing_feed import EventIn
 from ticketing_model import Scope
 from ticketing_query.application.ports import TicketFilter as Filter
 
-BRANDS = ("acme", "globex")
-CUSTOMERS = ("cust-1", "cust-2", "cust-3")
-DEPARTMENTS = ("technical", "finance", "refunds")
+from tests.unit.model.histories import ACTIONS, BRANDS, CUSTOMERS, DEPARTMENTS
+
 BODIES = ("سلام، پنل کار نمی‌کند", "پرداخت ناموفق بود", "فاكتور ۱۴۰۳ را بفرستید", "ok")
-ACTIONS = (
-    "customer_reply",
-    "agent_reply",
-    "follow_up",
-    "internal_note",
-    "agent_viewed",
-    "customer_read",
-    "closed",
-    "reopened",
-    "transferred",
-    "priority",
-    "assigned",
-)
 
 histories = st.lists(
     st.tuples(st.integers(0, 5), st.sampled_from(ACTIONS), st.integers(0, 2)),
