@@ -64,7 +64,7 @@ from typing import Any
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient  # type: ignore[import-untyped]
 from pymongo import AsyncMongoClient, ReplaceOne
-from ticketing_eventstore import SqliteEventStore
+from ticketing_eventstore.sqlite import SqliteEventStore
 from ticketing_feed.kafka import KafkaFeed
 from ticketing_query.adapters.readmodel_mongo import MongoReadModel
 from ticketing_query.adapters.readmodel_mongo_documents import (

@@ -35,7 +35,8 @@ from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
-from ticketing_eventstore import NewEvent, SqliteEventStore
+from ticketing_eventstore import NewEvent
+from ticketing_eventstore.sqlite import SqliteEventStore
 
 WRITERS = 64
 EVENTS_PER_WRITER = 300

@@ -43,7 +43,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
-from ticketing_feed import EventIn, FeedBatch, InMemoryFeed
+from ticketing_feed import EventIn, FeedBatch
+from ticketing_feed.memory import InMemoryFeed
 from ticketing_query.adapters.readmodel_mongo import MongoReadModel
 from ticketing_query.adapters.readmodel_mongo_documents import (
     Document,

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ticketing_contracts.stored import envelope_metadata
-from ticketing_eventstore import SqliteEventStore
+from ticketing_eventstore.sqlite import SqliteEventStore
 from ticketing_feed.store import StoreFeed
 from ticketing_query.adapters.readmodel_sqlite import SqliteReadModel
 from ticketing_query.application.rebuild import progress_line, rebuild

@@ -33,7 +33,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
 from ticketing_contracts.kafka_wire import EventRecord
-from ticketing_eventstore import SqliteEventStore
+from ticketing_eventstore.sqlite import SqliteEventStore
 from ticketing_tickets.adapters.relay_checkpoint_file import FileRelayCheckpoint
 from ticketing_tickets.adapters.relay_kafka import (
     KafkaEventPublisher,

@@ -18,7 +18,7 @@ from ticketing_attachments.bootstrap import AttachmentsService, build_attachment
 from ticketing_attachments.entrypoints.http import ATTACHMENTS_PREFIX
 from ticketing_attachments.entrypoints.http import attach as attach_attachments
 from ticketing_attachments.settings import AttachmentsSettings
-from ticketing_feed import StoreFeed
+from ticketing_feed.store import StoreFeed
 from ticketing_notifications.bootstrap import NotificationsService, build_notifications_service
 from ticketing_notifications.entrypoints import http as notifications_http
 from ticketing_notifications.settings import NotificationsSettings

@@ -14,7 +14,8 @@ import pytest
 from ticketing_attachments.bootstrap import AttachmentsService, build_attachments_service
 from ticketing_attachments.entrypoints.http import ATTACHMENTS_PREFIX, attach
 from ticketing_attachments.settings import AttachmentsSettings
-from ticketing_feed import EventIn, InMemoryFeed
+from ticketing_feed import EventIn
+from ticketing_feed.memory import InMemoryFeed
 from ticketing_web import build_app
 from ticketing_web.settings import verifier_from
 from unit.attachments.samples import event_data

@@ -17,8 +17,9 @@ from ticketing_attachments.bootstrap import AttachmentsService, build_attachment
 from ticketing_attachments.entrypoints.http import create_app as attachments_app
 from ticketing_attachments.settings import AttachmentsSettings
 from ticketing_contracts.internal_attachments import CHECK_PATH, DESCRIBE_PATH
-from ticketing_eventstore import InMemoryEventStore
-from ticketing_feed import EventIn, InMemoryFeed
+from ticketing_eventstore.memory import InMemoryEventStore
+from ticketing_feed import EventIn
+from ticketing_feed.memory import InMemoryFeed
 from ticketing_query.adapters.attachments_http import HttpAttachmentCatalog
 from ticketing_query.application.ports import AttachmentInfo
 from ticketing_query.application.ports import AttachmentsUnavailable as QueryUnavailable

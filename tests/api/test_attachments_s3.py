@@ -18,7 +18,7 @@ from ticketing_attachments.adapters.blobs_s3 import S3BlobStore
 from ticketing_attachments.bootstrap import build_attachments_service
 from ticketing_attachments.entrypoints.http import ATTACHMENTS_PREFIX, attach
 from ticketing_attachments.settings import AttachmentsSettings
-from ticketing_feed import InMemoryFeed
+from ticketing_feed.memory import InMemoryFeed
 from ticketing_web import build_app
 from ticketing_web.settings import verifier_from
 from unit.attachments import samples

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from ticketing_attachments.bootstrap import build_attachments_service
 from ticketing_attachments.entrypoints.http import create_app as attachments_app
 from ticketing_attachments.settings import AttachmentsSettings
-from ticketing_feed import InMemoryFeed
+from ticketing_feed.memory import InMemoryFeed
 from ticketing_notifications.bootstrap import build_notifications_service
 from ticketing_notifications.entrypoints.http import create_app as notifications_app
 from ticketing_notifications.settings import NotificationsSettings

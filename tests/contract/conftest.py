@@ -21,12 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from ticketing_eventstore import (
-    EventStore,
-    InMemoryEventStore,
-    KurrentDBEventStore,
-    SqliteEventStore,
-)
+from ticketing_eventstore import EventStore
+from ticketing_eventstore.kurrentdb import KurrentDBEventStore
+from ticketing_eventstore.memory import InMemoryEventStore
+from ticketing_eventstore.sqlite import SqliteEventStore
 
 from tests import engines
 

@@ -20,8 +20,10 @@ from pathlib import Path
 import pytest
 from ticketing_contracts.kafka_wire import EventRecord
 from ticketing_contracts.stored import envelope_metadata
-from ticketing_eventstore import InMemoryEventStore, NewEvent, SqliteEventStore
+from ticketing_eventstore import NewEvent
+from ticketing_eventstore.memory import InMemoryEventStore
 from ticketing_eventstore.ports import EventStore
+from ticketing_eventstore.sqlite import SqliteEventStore
 from ticketing_feed.events import EventIn
 from ticketing_feed.memory import InMemoryFeed
 from ticketing_feed.ports import EventFeed, FeedBatch

@@ -28,8 +28,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import DefaultPartitioner
 from ticketing_contracts.kafka_wire import decode_marker, encode_event, header, is_marker
 from ticketing_contracts.stored import envelope_from_stored
-from ticketing_eventstore import InMemoryEventStore, SqliteEventStore
+from ticketing_eventstore.memory import InMemoryEventStore
 from ticketing_eventstore.ports import EventStore
+from ticketing_eventstore.sqlite import SqliteEventStore
 from ticketing_tickets.adapters.relay_checkpoint_file import FileRelayCheckpoint
 from ticketing_tickets.adapters.relay_checkpoint_memory import InMemoryRelayCheckpoint
 from ticketing_tickets.adapters.relay_kafka import (

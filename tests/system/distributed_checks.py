@@ -32,7 +32,8 @@ import httpx
 from ticketing_attachments.bootstrap import catalog_from_url
 from ticketing_eventstore import open_event_store
 from ticketing_eventstore.ports import EventStore
-from ticketing_feed import EventFeed, StoreFeed
+from ticketing_feed import EventFeed
+from ticketing_feed.store import StoreFeed
 from ticketing_model import Scope
 from ticketing_notifications.adapters.store_memory import InMemoryNotificationStore
 from ticketing_notifications.application.consumer import Consumer

@@ -18,13 +18,14 @@ import time
 from pathlib import Path
 
 import pytest
-from ticketing_eventstore import SqliteEventStore
+from ticketing_eventstore.sqlite import SqliteEventStore
 
 pytestmark = pytest.mark.slow
 
 CHILD = """
 import asyncio, sys, uuid
-from ticketing_eventstore import NewEvent, SqliteEventStore, WrongExpectedVersion
+from ticketing_eventstore import NewEvent, WrongExpectedVersion
+from ticketing_eventstore.sqlite import SqliteEventStore
 
 async def agent(store, stream):
     version = 0

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 from ticketing_contracts.catalog import BrandCatalogs
-from ticketing_eventstore import SqliteEventStore
-from ticketing_feed import StoreFeed
+from ticketing_eventstore.sqlite import SqliteEventStore
+from ticketing_feed.store import StoreFeed
 from ticketing_model import Scope
 from ticketing_query.adapters.readmodel_sqlite import SqliteReadModel
 from ticketing_query.application.ports import Cursor, ReadModel, TicketFilter
@@ -52,8 +52,8 @@ BODIES = ("سلام، پنل کار نمی‌کند", "پرداخت ناموفق
 
 CHILD = """
 import asyncio, sys
-from ticketing_eventstore import SqliteEventStore
-from ticketing_feed import StoreFeed
+from ticketing_eventstore.sqlite import SqliteEventStore
+from ticketing_feed.store import StoreFeed
 from ticketing_query.adapters.readmodel_sqlite import SqliteReadModel
 from ticketing_query.application.projector import Projector
 

@@ -10,7 +10,7 @@ from ticketing_attachments.adapters.blobs_local import LocalBlobStore
 from ticketing_attachments.adapters.blobs_memory import InMemoryBlobStore
 from ticketing_attachments.bootstrap import blobs_from_settings, build_attachments_service
 from ticketing_attachments.settings import AttachmentsSettings
-from ticketing_feed import InMemoryFeed
+from ticketing_feed.memory import InMemoryFeed
 
 
 def test_the_s3_settings_come_from_their_agreed_environment_names(

@@ -269,7 +269,7 @@ async def test_an_upload_about_to_expire_may_no_longer_be_put_on_a_message(
 
 
 async def test_the_consumer_resumes_after_its_checkpoint(catalog: AttachmentCatalog) -> None:
-    from ticketing_feed import InMemoryFeed
+    from ticketing_feed.memory import InMemoryFeed
 
     feed = InMemoryFeed([opened(1, []), opened(2, [], OTHER_TICKET)])
     await deliver(catalog, opened(1, []), twice=False)

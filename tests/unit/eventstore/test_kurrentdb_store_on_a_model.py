@@ -19,13 +19,8 @@ from kurrentdbclient.exceptions import (
     KurrentDBClientError,
     UnknownError,
 )
-from ticketing_eventstore import (
-    DuplicateEventId,
-    EventStoreClosed,
-    KurrentDBEventStore,
-    NewEvent,
-    WrongExpectedVersion,
-)
+from ticketing_eventstore import DuplicateEventId, EventStoreClosed, NewEvent, WrongExpectedVersion
+from ticketing_eventstore.kurrentdb import KurrentDBEventStore
 
 
 @pytest.fixture

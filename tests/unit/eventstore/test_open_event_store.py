@@ -6,13 +6,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from ticketing_eventstore import (
-    InMemoryEventStore,
-    KurrentDBEventStore,
-    NewEvent,
-    SqliteEventStore,
-    open_event_store,
-)
+from ticketing_eventstore import NewEvent, open_event_store
+from ticketing_eventstore.kurrentdb import KurrentDBEventStore
+from ticketing_eventstore.memory import InMemoryEventStore
+from ticketing_eventstore.sqlite import SqliteEventStore
 
 
 async def test_an_sqlite_url_opens_that_file(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from ticketing_eventstore import NewEvent, SqliteEventStore
+from ticketing_eventstore import NewEvent
+from ticketing_eventstore.sqlite import SqliteEventStore
 from ticketing_query.adapters.readmodel_sqlite import SqliteReadModel
 
 

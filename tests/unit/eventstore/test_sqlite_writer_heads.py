@@ -10,12 +10,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from ticketing_eventstore import (
-    DuplicateEventId,
-    NewEvent,
-    SqliteEventStore,
-    WrongExpectedVersion,
-)
+from ticketing_eventstore import DuplicateEventId, NewEvent, WrongExpectedVersion
+from ticketing_eventstore.sqlite import SqliteEventStore
 
 
 def _event() -> NewEvent:

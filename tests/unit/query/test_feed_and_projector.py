@@ -15,8 +15,11 @@ from datetime import UTC, datetime
 import pytest
 from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_contracts.stored import envelope_metadata
-from ticketing_eventstore import InMemoryEventStore, NewEvent
-from ticketing_feed import FeedBatch, InMemoryFeed, StoreFeed, to_event_in
+from ticketing_eventstore import NewEvent
+from ticketing_eventstore.memory import InMemoryEventStore
+from ticketing_feed import FeedBatch
+from ticketing_feed.memory import InMemoryFeed
+from ticketing_feed.store import StoreFeed, to_event_in
 from ticketing_model import Scope
 from ticketing_query.adapters.readmodel_memory import InMemoryReadModel
 from ticketing_query.application.ports import ProjectionBatch

@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 from ticketing_contracts.catalog import BrandCatalogs
-from ticketing_eventstore import InMemoryEventStore
-from ticketing_feed import EventIn, FeedBatch, InMemoryFeed, to_event_in
+from ticketing_eventstore.memory import InMemoryEventStore
+from ticketing_feed import EventIn, FeedBatch
+from ticketing_feed.memory import InMemoryFeed
+from ticketing_feed.store import to_event_in
 from ticketing_query.adapters.readmodel_memory import InMemoryReadModel
 from ticketing_query.application.ports import ProjectionBatch
 from ticketing_query.application.projector import Projector, RecentViews

@@ -18,7 +18,7 @@ from ticketing_contracts.envelope import EventEnvelope, parse_data
 from ticketing_contracts.stored import envelope_from_stored as public_envelope
 from ticketing_contracts.topics import ticket_stream_id
 from ticketing_contracts.tracking_code import is_valid_tracking_code
-from ticketing_eventstore import InMemoryEventStore
+from ticketing_eventstore.memory import InMemoryEventStore
 from ticketing_eventstore.ports import AppendResult, NewEvent
 from ticketing_tickets.adapters.attachments_unavailable import NoAttachments
 from ticketing_tickets.application import handlers as handlers_module

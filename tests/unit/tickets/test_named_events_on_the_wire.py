@@ -11,8 +11,9 @@ import kurrentdbclient as kdb
 from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_contracts.kafka_wire import decode_envelope, encode_event, header
 from ticketing_contracts.stored import envelope_from_stored
-from ticketing_eventstore import InMemoryEventStore, NewEvent
+from ticketing_eventstore import NewEvent
 from ticketing_eventstore._kurrentdb_mapping import to_new_event, to_recorded
+from ticketing_eventstore.memory import InMemoryEventStore
 from ticketing_eventstore.ports import RecordedEvent
 from ticketing_feed.envelopes import event_from_envelope
 from ticketing_tickets.adapters.attachments_unavailable import NoAttachments

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from ticketing_contracts.kafka_wire import EventRecord, header
-from ticketing_eventstore import EventBatch, InMemoryEventStore, NewEvent
+from ticketing_eventstore import EventBatch, NewEvent
+from ticketing_eventstore.memory import InMemoryEventStore
 from ticketing_tickets.adapters.relay_checkpoint_file import (
     CheckpointFileError,
     FileRelayCheckpoint,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
-from ticketing_eventstore import InMemoryEventStore
+from ticketing_eventstore.memory import InMemoryEventStore
 from ticketing_tickets.adapters.relay_checkpoint_file import FileRelayCheckpoint
 from ticketing_tickets.adapters.relay_checkpoint_memory import InMemoryRelayCheckpoint
 from ticketing_tickets.application.relay import Relay, RelayOptions

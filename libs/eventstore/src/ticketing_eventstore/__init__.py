@@ -1,11 +1,13 @@
-"""The event store: the port every adapter honours, its adapters (in memory, SQLite, KurrentDB),
-and `open_event_store`, which chooses one by URL."""
+"""The event store: the port every adapter honours, and `open_event_store`, which chooses an
+adapter by URL.
+
+Only the port and its values are exported here; the adapters live in their own modules
+(`ticketing_eventstore.memory.InMemoryEventStore`, `.sqlite.SqliteEventStore`,
+`.kurrentdb.KurrentDBEventStore`), so that importing the port loads no SQLite or gRPC client.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from .memory import InMemoryEventStore
 from .ports import (
     ANY_VERSION,
     NO_STREAM,
@@ -19,22 +21,7 @@ from .ports import (
     RecordedEvent,
     WrongExpectedVersion,
 )
-from .sqlite import SqliteEventStore
 from .urls import open_event_store
-
-if TYPE_CHECKING:
-    from .kurrentdb import KurrentDBEventStore
-
-
-def __getattr__(name: str) -> Any:
-    # On first use only: the gRPC client costs a quarter of a second to import, which the
-    # embedded mode would pay for nothing.
-    if name == "KurrentDBEventStore":
-        from .kurrentdb import KurrentDBEventStore
-
-        return KurrentDBEventStore
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 __all__ = [
     "ANY_VERSION",
@@ -45,11 +32,8 @@ __all__ = [
     "EventStore",
     "EventStoreClosed",
     "EventStoreError",
-    "InMemoryEventStore",
-    "KurrentDBEventStore",
     "NewEvent",
     "RecordedEvent",
-    "SqliteEventStore",
     "WrongExpectedVersion",
     "open_event_store",
 ]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from .memory import InMemoryEventStore
 from .ports import EventStore
-from .sqlite import SqliteEventStore
 
 #: The connection-string schemes kurrentdbclient accepts (kdb and esdb are its synonyms).
 KURRENTDB_SCHEMES = frozenset(
@@ -38,10 +36,14 @@ def open_event_store(
             raise ValueError(
                 "an SQLite event store URL is sqlite:///path (three slashes and a path)"
             )
+        from .sqlite import SqliteEventStore  # adapters load with the URL that names them
+
         return SqliteEventStore(rest[1:], synchronous=synchronous, poll_interval=poll_interval)
     if scheme == "memory":
         if rest:
             raise ValueError("an in-memory event store URL is just memory://")
+        from .memory import InMemoryEventStore
+
         return InMemoryEventStore()
     if scheme in KURRENTDB_SCHEMES:
         # Imported here: the gRPC client costs a quarter of a second to import.

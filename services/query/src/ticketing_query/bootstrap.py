@@ -13,8 +13,9 @@ from pathlib import Path
 import structlog
 from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_eventstore.ports import EventStore
-from ticketing_feed import EventFeed, StoreFeed
+from ticketing_feed import EventFeed
 from ticketing_feed.configured import open_feed
+from ticketing_feed.store import StoreFeed
 from ticketing_web.internal_client import attachments_client
 
 from .adapters.attachments_http import HttpAttachmentCatalog
