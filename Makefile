@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export TICKETING_DATA_DIR ?= ./var
 
-MEMBERS := contracts libs/eventstore libs/ticketfeed libs/ticketmodel libs/web services/tickets services/query services/notifications services/attachments services/panel
+MEMBERS := contracts libs/eventstore libs/sqlite libs/ticketfeed libs/ticketmodel libs/web services/tickets services/query services/notifications services/attachments services/panel
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(MEMBERS)) constraints.txt
 
 .PHONY: help env run test test-integration fuzz lint fmt bench schemas clean engines-up \

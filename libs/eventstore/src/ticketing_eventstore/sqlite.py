@@ -30,11 +30,12 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
+from ticketing_sqlite import SqliteReaders, retry_while_locked
+
 from ._handoff import AppendRequest, CommitSignal
 from ._sqlite_writer import Writer
 from .memory import encode_json
 from .ports import AppendResult, EventBatch, EventStoreClosed, NewEvent, RecordedEvent
-from .sqlite_files import SqliteReaders, retry_while_locked
 
 P = ParamSpec("P")
 T = TypeVar("T")

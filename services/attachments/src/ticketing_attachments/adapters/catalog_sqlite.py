@@ -12,7 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ticketing_eventstore.sqlite_files import SqliteReaders, retry_while_locked
+from ticketing_sqlite import (
+    SqliteReaders,
+    connect,
+    enable_wal,
+    retry_while_locked,
+    write_transaction,
+)
 
 from ticketing_attachments.application.ports import ReferenceBatch, TicketChange
 from ticketing_attachments.domain import Attachment, TicketAccess
@@ -70,9 +76,7 @@ class SqliteCatalog:
     def _writer(self) -> sqlite3.Connection:
         if self._conn is None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self._path, timeout=30.0, check_same_thread=False, isolation_level=None
-            )
+            conn = connect(self._path, timeout=30.0, synchronous=self._synchronous)
             try:
                 retry_while_locked(lambda: self._prepare(conn))
             except BaseException:
@@ -82,8 +86,7 @@ class SqliteCatalog:
         return self._conn
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        enable_wal(conn)
         conn.executescript(_SCHEMA)
 
     def _connect_reader(self) -> sqlite3.Connection:
@@ -93,16 +96,8 @@ class SqliteCatalog:
 
     async def _write(self, action: Callable[[sqlite3.Connection], T]) -> T:
         def run() -> T:
-            with self._lock:
-                conn = self._writer()
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    result = action(conn)
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-                return result
+            with self._lock, write_transaction(self._writer()) as conn:
+                return action(conn)
 
         return await asyncio.to_thread(run)
 

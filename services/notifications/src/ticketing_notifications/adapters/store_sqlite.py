@@ -17,8 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Concatenate, ParamSpec, TypeVar
 
-from ticketing_eventstore.sqlite_files import retry_while_locked
 from ticketing_model import TicketFacts
+from ticketing_sqlite import (
+    add_missing_columns,
+    connect,
+    enable_wal,
+    retry_while_locked,
+    write_transaction,
+)
 
 from ticketing_notifications.application.ports import (
     Claim,
@@ -32,7 +38,7 @@ from ticketing_notifications.application.ports import (
 )
 
 from . import store_sqlite_sql as sql
-from .store_sqlite_schema import SCHEMA, add_missing_columns
+from .store_sqlite_schema import ADDED_COLUMNS, SCHEMA
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -53,12 +59,10 @@ class SqliteNotificationStore:
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
-            db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA busy_timeout = 30000")
-            retry_while_locked(lambda: db.execute("PRAGMA journal_mode = WAL"))
-            db.execute("PRAGMA synchronous = FULL")
+            db = connect(self._path, timeout=30.0, synchronous="FULL")
+            enable_wal(db)
             retry_while_locked(lambda: db.executescript(SCHEMA))
-            retry_while_locked(lambda: add_missing_columns(db))
+            retry_while_locked(lambda: add_missing_columns(db, ADDED_COLUMNS))
             self._db = db
         return self._db
 
@@ -94,14 +98,8 @@ class SqliteNotificationStore:
         db = self._connect()
         if not write:
             return action(db, *args, **kwargs)
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            result = action(db, *args, **kwargs)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-        return result
+        with write_transaction(db):
+            return action(db, *args, **kwargs)
 
     async def checkpoint(self) -> int:
         return await self._run(sql.checkpoint)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
 SCHEMA = """
@@ -79,19 +78,6 @@ ADDED_COLUMNS = (
     ("outbox", "title", "TEXT NOT NULL DEFAULT ''"),
     ("dead_letters", "title", "TEXT NOT NULL DEFAULT ''"),
 )
-
-
-def add_missing_columns(db: sqlite3.Connection) -> None:
-    """ALTER the tables of an older store file to the current SCHEMA (new files have them)."""
-    for table, column, declaration in ADDED_COLUMNS:
-        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-        if column in present:
-            continue
-        try:
-            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
-        except sqlite3.OperationalError as error:  # another process added it first
-            if "duplicate column" not in str(error):
-                raise
 
 
 def stamp(moment: datetime) -> str:

@@ -23,8 +23,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Concatenate, ParamSpec, Self, TypeVar
 
-from ticketing_eventstore.sqlite_files import SqliteReaders, retry_while_locked
 from ticketing_model import Scope
+from ticketing_sqlite import SqliteReaders, retry_while_locked, set_user_version, user_version
 
 from ticketing_query.application.ports import Cursor, ProjectionBatch, TicketFilter
 from ticketing_query.domain.counters import Counters
@@ -192,7 +192,7 @@ def _closed_error() -> ReadModelClosed:
 
 def _prepare(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA journal_mode=WAL")
-    if connection.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+    if user_version(connection) != SCHEMA_VERSION:
         _recreate(connection)  # new file, or tables of another shape: rebuild
 
 
@@ -205,7 +205,7 @@ def _recreate(connection: sqlite3.Connection) -> None:
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 connection.execute(statement)
-        connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        set_user_version(connection, SCHEMA_VERSION)
         connection.execute("COMMIT")
     except BaseException:
         if connection.in_transaction:

@@ -12,7 +12,7 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ticketing_eventstore.sqlite_files import retry_while_locked
+from ticketing_sqlite import connect, enable_wal, retry_while_locked, write_transaction
 
 from ticketing_tickets.application.ports import (
     Claimed,
@@ -34,10 +34,7 @@ CREATE INDEX IF NOT EXISTS idempotency_at ON idempotency(at);
 
 
 def _prepare(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA journal_mode=WAL")
-    # A lost record after a power cut only re-runs a command whose ids are derived from the
-    # key, which the handlers recognise: NORMAL is enough here.
-    conn.execute("PRAGMA synchronous=NORMAL")
+    enable_wal(conn)
     conn.executescript(_SCHEMA)
 
 
@@ -59,9 +56,9 @@ class SqliteIdempotencyStore:
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self._path, timeout=30.0, check_same_thread=False, isolation_level=None
-            )
+            # A lost record after a power cut only re-runs a command whose ids are derived from
+            # the key, which the handlers recognise: NORMAL is enough here.
+            conn = connect(self._path, timeout=30.0, synchronous="NORMAL")
             try:
                 retry_while_locked(lambda: _prepare(conn))
             except BaseException:
@@ -74,32 +71,27 @@ class SqliteIdempotencyStore:
         return await asyncio.to_thread(self._claim, key, request_hash, now.timestamp())
 
     def _claim(self, key: str, request_hash: str, now: float) -> IdempotencyOutcome:
-        with self._lock:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = conn.execute(
-                    "SELECT request_hash, at, status, body FROM idempotency WHERE key = ?", (key,)
-                ).fetchone()
-                if row is not None:
-                    stored_hash, at, status, body = row
-                    if status is not None and now - at < self._ttl:
-                        return StoredResponse(stored_hash, status, body)
-                    if status is None and now - at < self._lease:
-                        return InFlight()
-                conn.execute(
-                    "INSERT INTO idempotency(key, request_hash, at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET request_hash = excluded.request_hash, "
-                    "at = excluded.at, status = NULL, body = NULL",
-                    (key, request_hash, now),
-                )
-                self._claims_since_purge += 1
-                if self._claims_since_purge >= 1000:  # expired records go now and then
-                    self._claims_since_purge = 0
-                    conn.execute("DELETE FROM idempotency WHERE at < ?", (now - self._ttl,))
-                return Claimed()
-            finally:
-                conn.execute("COMMIT")
+        with self._lock, write_transaction(self._connection()) as conn:
+            row = conn.execute(
+                "SELECT request_hash, at, status, body FROM idempotency WHERE key = ?", (key,)
+            ).fetchone()
+            if row is not None:
+                stored_hash, at, status, body = row
+                if status is not None and now - at < self._ttl:
+                    return StoredResponse(stored_hash, status, body)
+                if status is None and now - at < self._lease:
+                    return InFlight()
+            conn.execute(
+                "INSERT INTO idempotency(key, request_hash, at) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET request_hash = excluded.request_hash, "
+                "at = excluded.at, status = NULL, body = NULL",
+                (key, request_hash, now),
+            )
+            self._claims_since_purge += 1
+            if self._claims_since_purge >= 1000:  # expired records go now and then
+                self._claims_since_purge = 0
+                conn.execute("DELETE FROM idempotency WHERE at < ?", (now - self._ttl,))
+            return Claimed()
 
     async def complete(self, key: str, response: StoredResponse, *, now: datetime) -> None:
         def write() -> None:

@@ -1,8 +1,5 @@
-"""Helpers shared by every SQLite adapter (event store, read model, idempotency records).
-
-`retry_while_locked` opens SQLite files safely when several processes may open the same one at
-once; `SqliteReaders` runs reads off the event loop on a pool of threads, one connection each.
-"""
+"""`SqliteReaders`: reads off the event loop, on a pool of threads with a connection each (the
+event store, the read model and the attachment catalogue read this way)."""
 
 from __future__ import annotations
 
@@ -10,33 +7,12 @@ import asyncio
 import functools
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Concatenate, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-
-def retry_while_locked(action: Callable[[], T], *, timeout: float = 30.0) -> T:
-    """Run `action`, retrying while SQLite reports the database locked or busy.
-
-    Switching a file to WAL and creating its first tables do not go through SQLite's busy
-    handler: while another connection holds the write lock they fail at once instead of
-    waiting, so two processes starting on a new file together would otherwise crash one.
-    """
-    deadline = time.monotonic() + timeout
-    delay = 0.002
-    while True:
-        try:
-            return action()
-        except sqlite3.OperationalError as error:
-            message = str(error)
-            if ("locked" not in message and "busy" not in message) or time.monotonic() > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.1)
 
 
 class SqliteReaders:
