@@ -1,4 +1,7 @@
-"""The event store port: what every adapter (memory, SQLite, KurrentDB) promises.
+"""The event store ports: what every adapter (memory, SQLite, KurrentDB) promises.
+
+`EventWriter` appends, `EventReader` reads (`StreamReader`: one stream only), `EventStore` is
+both plus `close`, for adapters and whoever owns one.
 
 Versions are 1-based: the first event of a stream has stream_version 1, and a stream that does
 not exist has version 0. Positions are global, strictly increasing in commit order, and start at 1.
@@ -89,8 +92,8 @@ class EventStoreClosed(EventStoreError):
     """The store was closed; it accepts no more appends or reads."""
 
 
-class EventStore(Protocol):
-    """Append-only streams of events with a global order and catch-up subscriptions."""
+class EventWriter(Protocol):
+    """Appends to streams: what a command handler needs to record a decision."""
 
     async def append(
         self,
@@ -106,9 +109,18 @@ class EventStore(Protocol):
         """
         ...
 
+
+class StreamReader(Protocol):
+    """Reads one stream: what a command handler needs to load an aggregate."""
+
     async def read_stream(self, stream_id: str, *, from_version: int = 1) -> list[RecordedEvent]:
         """The stream's events from `from_version` on, oldest first; [] for no stream."""
         ...
+
+
+class EventReader(StreamReader, Protocol):
+    """Reads the history: one stream, everything in global order, catch-up subscriptions and
+    the head. What the feeds, the relay and `GET /v1/events` need; none of them writes."""
 
     async def read_all(
         self, *, after: int = 0, limit: int = 1000, stream_prefix: str | None = None
@@ -136,6 +148,12 @@ class EventStore(Protocol):
         reached. A batch may be empty when only other streams' events were passed over; none is
         yielded while nothing new has committed."""
         ...
+
+
+class EventStore(EventReader, EventWriter, Protocol):
+    """Append-only streams of events with a global order and catch-up subscriptions: the
+    reader and the writer in one, as every adapter implements them, and the adapter's
+    lifetime. Users take the narrowest port they need; whoever opened a store closes it."""
 
     async def close(self) -> None:
         """Release connections and threads; pending appends finish first."""

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 import structlog
 from ticketing_contracts.stored import StoredEvent
 from ticketing_contracts.topics import TICKET_STREAM_CATEGORY
-from ticketing_eventstore.ports import EventStore
+from ticketing_eventstore.ports import EventReader
 
 from .envelopes import UnreadableEvent, read_event
 from .events import EventIn
@@ -31,7 +31,7 @@ _log = structlog.get_logger("ticketing.feed")
 class StoreFeed:
     """`EventFeed` over an event store's ticket streams (`ticket-…`; other streams skipped)."""
 
-    def __init__(self, store: EventStore, *, stream_prefix: str = f"{TICKET_STREAM_CATEGORY}-"):
+    def __init__(self, store: EventReader, *, stream_prefix: str = f"{TICKET_STREAM_CATEGORY}-"):
         self._store = store
         self._prefix = stream_prefix
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import structlog
 from ticketing_contracts.catalog import BrandCatalogs
-from ticketing_eventstore.ports import EventStore
+from ticketing_eventstore.ports import EventReader, EventStore
 from ticketing_feed import EventFeed
 from ticketing_feed.configured import open_feed
 from ticketing_feed.store import StoreFeed
@@ -117,7 +117,7 @@ def read_model_from_url(url: str) -> ReadModel:
     raise ValueError(f"unsupported read model URL {url!r}")
 
 
-def store_feed(store: EventStore) -> EventFeed:
+def store_feed(store: EventReader) -> EventFeed:
     """The feed of the ticket events in `store` (the embedded mode's, or the rebuild's)."""
     return StoreFeed(store)
 

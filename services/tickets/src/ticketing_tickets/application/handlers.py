@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ticketing_contracts.topics import ticket_stream_id
 from ticketing_contracts.tracking_code import make_tracking_code
-from ticketing_eventstore.ports import NO_STREAM, EventStore, NewEvent
+from ticketing_eventstore.ports import NO_STREAM, NewEvent
 from ticketing_eventstore.ports import WrongExpectedVersion as StoreConflict
 
 from ticketing_tickets.domain import FieldError, Ticket, TicketNotFound, ValidationFailed
@@ -36,7 +36,7 @@ from .commands import (
     Written,
 )
 from .locks import KeyedLocks
-from .ports import AttachmentLookup, Catalogs, Clock, IdGenerator, RandomDigits
+from .ports import AttachmentLookup, Catalogs, Clock, IdGenerator, RandomDigits, TicketStreams
 
 MAX_ATTEMPTS = 50
 TRACKING_CODE_ATTEMPTS = 12
@@ -95,7 +95,7 @@ class TicketHandlers:
     def __init__(
         self,
         *,
-        store: EventStore,
+        store: TicketStreams,
         catalogs: Catalogs,
         attachments: AttachmentLookup,
         clock: Clock,

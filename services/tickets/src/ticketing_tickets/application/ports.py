@@ -1,4 +1,5 @@
-"""The ports the command handlers need besides the event store (ticketing_eventstore.ports)."""
+"""The ports the command handlers need: the part of the event store they use (`TicketStreams`),
+the clock, ids, the brands' catalogues and the attachment check."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from ticketing_eventstore.ports import EventWriter, StreamReader
+
 from ticketing_tickets.domain import Actor, BrandCatalog, FieldError
+
+
+class TicketStreams(EventWriter, StreamReader, Protocol):
+    """What the handlers need of the event store: a ticket's (or a tracking code's) stream to
+    decide on, and appends with an expected version. They never read the global order."""
 
 
 class Clock(Protocol):

@@ -31,7 +31,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from ticketing_contracts.kafka_wire import EventRecord, WireError, encode_event
 from ticketing_contracts.stored import envelope_from_stored
 from ticketing_contracts.topics import TICKET_STREAM_CATEGORY, parse_ticket_stream_id
-from ticketing_eventstore.ports import EventBatch, EventStore, RecordedEvent
+from ticketing_eventstore.ports import EventBatch, EventReader, RecordedEvent
 
 from .relay_ports import EventPublisher, RelayCheckpoint
 
@@ -112,7 +112,7 @@ class Relay:
     def __init__(
         self,
         *,
-        store: EventStore,
+        store: EventReader,
         publisher: EventPublisher,
         checkpoint: RelayCheckpoint,
         options: RelayOptions | None = None,
