@@ -43,13 +43,21 @@ class QueryService:
     monitor: ProjectionMonitor
     queries: TicketQueries
     owned_store: EventStore | None = None  # closed with the service when it opened it
-    #: Describes attachments in a ticket's detail (set by the composition; None: none shown).
-    attachments: AttachmentCatalog | None = None
     #: The HTTP client to the attachments service, when this process opened one.
     attachments_client: HttpAttachmentCatalog | None = None
     #: The brands' departments and request types, to label tickets with (TICKETING_BRANDS_FILE).
     catalogs: BrandCatalogs = field(default_factory=BrandCatalogs)
     _task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def attachments(self) -> AttachmentCatalog | None:
+        """Describes attachments in a ticket's detail (set by the composition; None: none
+        shown): the queries' catalogue, where the detail is composed."""
+        return self.queries.attachments
+
+    @attachments.setter
+    def attachments(self, catalog: AttachmentCatalog | None) -> None:
+        self.queries.attachments = catalog
 
     def start(self) -> None:
         """Run the projector in the background (idempotent)."""

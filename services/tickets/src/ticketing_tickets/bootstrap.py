@@ -16,7 +16,8 @@ from .adapters.attachments_unavailable import NoAttachments
 from .adapters.idempotency_memory import InMemoryIdempotencyStore
 from .adapters.idempotency_sqlite import SqliteIdempotencyStore
 from .application.handlers import TicketHandlers
-from .application.ports import AttachmentLookup, Catalogs, IdempotencyStore
+from .application.history import BrandHistory
+from .application.ports import AttachmentLookup, Catalogs, Clock, IdempotencyStore
 from .settings import TicketsSettings
 
 
@@ -33,8 +34,11 @@ class TicketsService:
     idempotency: IdempotencyStore
     handlers: TicketHandlers
     catalogs: Catalogs
+    history: BrandHistory
     #: The HTTP client to the attachments service, when this process opened one.
     attachments_client: HttpAttachmentLookup | None = None
+    #: Idempotency records are stamped with this clock (the handlers get the same one).
+    clock: Clock = utc_now
 
     async def close(self) -> None:
         if self.attachments_client is not None:
@@ -76,4 +80,6 @@ def build_tickets_service(
         new_id=new_hex_id,
         random_digits=random_digits,
     )
-    return TicketsService(settings, store, idempotency, handlers, catalogs, over_http)
+    return TicketsService(
+        settings, store, idempotency, handlers, catalogs, BrandHistory(store), over_http
+    )

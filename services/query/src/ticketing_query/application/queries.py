@@ -6,7 +6,8 @@ ticket, `scope.admits`); the read model adapters translate a Scope into their qu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from ticketing_contracts.tracking_code import normalize_tracking_code
 from ticketing_model import Scope
@@ -14,7 +15,7 @@ from ticketing_model import Scope
 from ticketing_query.domain.counters import Counters
 from ticketing_query.domain.view import CUSTOMER_SIDE, MessageView, TicketView
 
-from .ports import Cursor, ReadModel, TicketFilter
+from .ports import AttachmentCatalog, AttachmentInfo, Cursor, ReadModel, TicketFilter
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +28,17 @@ class Page:
 class Detail:
     ticket: TicketView
     messages: list[MessageView]  # oldest first, only those the caller's side may see
+    #: What the attachment catalogue says of these messages' files, by id (unknown ids absent).
+    attachments: Mapping[str, AttachmentInfo] = field(default_factory=dict)
 
 
 class TicketQueries:
-    """The read side's use cases, over the read model port."""
+    """The read side's use cases, over the read model port; a detail's files are described by
+    `attachments` (the read model keeps only their ids; None: described as unknown)."""
 
-    def __init__(self, read_model: ReadModel) -> None:
+    def __init__(self, read_model: ReadModel, *, attachments: AttachmentCatalog | None = None):
         self._read_model = read_model
+        self.attachments = attachments
 
     async def page(
         self, scope: Scope, where: TicketFilter, *, limit: int, after: Cursor | None
@@ -51,7 +56,7 @@ class TicketQueries:
         found = await self._read_model.ticket_with_messages(scope.brand_id, ticket_id)
         if found is None or not scope.admits(found[0]):
             return None
-        return self._shown(scope, *found)
+        return await self._shown(scope, *found)
 
     async def by_tracking_code(self, scope: Scope, typed: str) -> Detail | None:
         """The ticket a typed code names (Persian digits, spaces and hyphens allowed)."""
@@ -68,10 +73,12 @@ class TicketQueries:
         if view is None or not scope.admits(view):
             return None
         messages = await self._read_model.messages(view.brand_id, view.ticket_id)
-        return self._shown(scope, view, messages)
+        return await self._shown(scope, view, messages)
 
-    @staticmethod
-    def _shown(scope: Scope, view: TicketView, messages: list[MessageView]) -> Detail:
+    async def _shown(self, scope: Scope, view: TicketView, messages: list[MessageView]) -> Detail:
         if scope.side == CUSTOMER_SIDE:
             messages = [m for m in messages if not m.internal]
-        return Detail(view, messages)
+        ids = [a for message in messages for a in message.attachment_ids]
+        if not ids or self.attachments is None:
+            return Detail(view, messages)
+        return Detail(view, messages, await self.attachments.describe(view.brand_id, ids))

@@ -43,6 +43,14 @@ def _service(request: Request) -> QueryService:
     return service
 
 
+async def query_service(request: Request) -> QueryService:
+    """The query service this app serves (set by `attach`)."""
+    return _service(request)
+
+
+QueryDep = Annotated[QueryService, Depends(query_service)]
+
+
 async def _projected(request: Request, position: int) -> bool:
     service = _service(request)
     return await service.projector.wait_for(position, service.settings.min_position_wait_seconds)
@@ -98,8 +106,8 @@ CursorText = Annotated[
 
 @router.get("/tickets", response_model=TicketPage)
 async def list_tickets(
-    request: Request,
     identity: CurrentIdentity,
+    service: QueryDep,
     status: StatusCodes = [],  # noqa: B006 - FastAPI copies defaults per request
     unread: bool | None = None,
     department: str | None = None,
@@ -122,7 +130,6 @@ async def list_tickets(
         terms=query_terms(q) if q else (),
     )
     after = decode_cursor(cursor) if cursor is not None else None
-    service = _service(request)
     page = await service.queries.page(scope, where, limit=limit, after=after)
     catalog = service.catalogs.catalog_for(identity.brand)
     return TicketPage(
@@ -133,42 +140,34 @@ async def list_tickets(
 
 @router.get("/tickets/by-tracking-code/{code}", response_model=TicketDetail, responses=_NOT_FOUND)
 async def ticket_by_tracking_code(
-    code: str, request: Request, identity: CurrentIdentity
+    code: str, identity: CurrentIdentity, service: QueryDep
 ) -> TicketDetail:
     """The ticket with this tracking code (Persian digits, spaces and hyphens accepted)."""
     scope = scope_of(identity)
-    found = await _service(request).queries.by_tracking_code(scope, code)
-    return await _shown(request, found, scope)
+    return _shown(service, await service.queries.by_tracking_code(scope, code), scope)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail, responses=_NOT_FOUND)
-async def ticket(ticket_id: str, request: Request, identity: CurrentIdentity) -> TicketDetail:
+async def ticket(ticket_id: str, identity: CurrentIdentity, service: QueryDep) -> TicketDetail:
     """One ticket with its messages, oldest first (internal notes for the agent side only)."""
     scope = scope_of(identity)
     found = None
     if is_ticket_id(ticket_id):
-        found = await _service(request).queries.detail(scope, ticket_id)
-    return await _shown(request, found, scope)
+        found = await service.queries.detail(scope, ticket_id)
+    return _shown(service, found, scope)
 
 
 @router.get("/counters", response_model=CountersResponse)
-async def counters(request: Request, identity: CurrentIdentity) -> CountersResponse:
+async def counters(identity: CurrentIdentity, service: QueryDep) -> CountersResponse:
     """The sidebar counters of the caller's tickets, from the caller's side."""
-    return counters_of(await _service(request).queries.counters(scope_of(identity)))
+    return counters_of(await service.queries.counters(scope_of(identity)))
 
 
-async def _shown(request: Request, found: Detail | None, scope: Scope) -> TicketDetail:
+def _shown(service: QueryService, found: Detail | None, scope: Scope) -> TicketDetail:
     # Invisible, unknown and malformed are all the same 404: nothing hints that it exists.
     if found is None:
         raise HTTPException(404, "No such ticket.")
-    service = _service(request)
-    attachments = service.attachments
-    ids = [a for message in found.messages for a in message.attachment_ids]
-    described = (
-        await attachments.describe(found.ticket.brand_id, ids) if attachments and ids else {}
-    )
-    catalog = service.catalogs.catalog_for(found.ticket.brand_id)
-    return detail_of(found, scope.side, catalog, described)
+    return detail_of(found, scope.side, service.catalogs.catalog_for(found.ticket.brand_id))
 
 
 def attach(app: FastAPI, service: QueryService) -> None:

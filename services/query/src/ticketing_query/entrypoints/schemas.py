@@ -190,12 +190,11 @@ def detail_of(
     detail: Detail,
     side: str,
     catalog: BrandCatalog,
-    described: Mapping[str, AttachmentInfo] | None = None,
 ) -> TicketDetail:
     return TicketDetail.model_validate(
         {
             **_ticket_fields(detail.ticket, side, catalog),
-            "messages": [message_of(m, described or {}) for m in detail.messages],
+            "messages": [message_of(m, detail.attachments) for m in detail.messages],
         }
     )
 

@@ -12,8 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from ticketing_contracts.stored import envelope_from_stored
-from ticketing_contracts.topics import brand_stream_prefix, is_ticket_id
+from ticketing_contracts.topics import is_ticket_id
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app, problem
 from ticketing_web.problems import problem_doc
 from ticketing_web.read_your_writes import min_position
@@ -31,7 +30,7 @@ from ticketing_tickets.application.commands import (
 )
 from ticketing_tickets.application.ports import AttachmentsUnavailable
 from ticketing_tickets.bootstrap import TicketsService
-from ticketing_tickets.domain import UNSET, Actor, FieldError, Role, ValidationFailed
+from ticketing_tickets.domain import UNSET, Actor, FieldError, Forbidden, Role, ValidationFailed
 
 from .idempotent import derived_id, domain_problem, idempotency_scope, run_command
 from .schemas import (
@@ -53,9 +52,9 @@ IfMatch = Annotated[str | None, Header(alias="If-Match", description="expected t
 
 async def _stored(request: Request, position: int) -> bool:
     """Reads here come straight from the store: a position is applied once the store has it."""
-    store = _service(request).store
+    history = _service(request).history
     deadline = time.monotonic() + MIN_POSITION_WAIT_SECONDS
-    while await store.head_position() < position:
+    while await history.head() < position:
         if time.monotonic() >= deadline:
             return False
         await asyncio.sleep(0.02)
@@ -73,6 +72,17 @@ reads = APIRouter(prefix="/v1", dependencies=[Depends(min_position(_stored))])
 def _service(request: Request) -> TicketsService:
     service: TicketsService = request.app.state.tickets
     return service
+
+
+async def tickets_service(request: Request) -> TicketsService:
+    """The tickets service this app serves (set by `attach`)."""
+    return _service(request)
+
+
+#: The service, for routes that need nothing else of the request. The command routes read the
+#: request anyway (correlation id, Idempotency-Key, body) and call `_service` instead: one more
+#: dependency costs each command ~5-15 µs of CPU (measured), on the path cmdperf speeds up.
+TicketsDep = Annotated[TicketsService, Depends(tickets_service)]
 
 
 def caller_of(request: Request, identity: Identity) -> Caller:
@@ -129,7 +139,9 @@ async def open_ticket(
             position=opened.position,
         )
 
-    return await run_command(request, identity, service.idempotency, scope, 201, act)
+    return await run_command(
+        request, identity, service.idempotency, scope, 201, act, clock=service.clock
+    )
 
 
 @router.post(
@@ -164,7 +176,9 @@ async def post_message(
             message_id=posted.message_id, version=posted.version, position=posted.position
         )
 
-    return await run_command(request, identity, service.idempotency, scope, 201, act)
+    return await run_command(
+        request, identity, service.idempotency, scope, 201, act, clock=service.clock
+    )
 
 
 @router.post("/tickets/{ticket_id}/read", response_model=WrittenResponse, tags=["tickets"])
@@ -243,13 +257,15 @@ async def _written(
         return WrittenResponse(version=written.version, position=written.position)
 
     scope = idempotency_scope(request, identity)
-    return await run_command(request, identity, service.idempotency, scope, 200, act)
+    return await run_command(
+        request, identity, service.idempotency, scope, 200, act, clock=service.clock
+    )
 
 
 @reads.get("/departments", response_model=CatalogResponse, tags=["catalogue"])
-async def departments(request: Request, identity: CurrentIdentity) -> CatalogResponse:
+async def departments(identity: CurrentIdentity, tickets: TicketsDep) -> CatalogResponse:
     """The caller's brand's departments and request types, with their Persian labels."""
-    catalog = _service(request).catalogs.catalog_for(identity.brand)
+    catalog = tickets.catalogs.catalog_for(identity.brand)
     return CatalogResponse(
         departments=[LabelledCode(code=k, label=v) for k, v in catalog.departments.items()],
         request_types=[LabelledCode(code=k, label=v) for k, v in catalog.request_types.items()],
@@ -266,21 +282,21 @@ async def departments(request: Request, identity: CurrentIdentity) -> CatalogRes
     },
 )
 async def events(
-    request: Request,
     identity: CurrentIdentity,
+    tickets: TicketsDep,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     """The brand's event envelopes in global order after `after` (admins only), as NDJSON."""
-    if identity.role != "admin":
-        return problem(403, "Only the brand's admins may read its history.")
-    store = _service(request).store
-    records = await store.read_all(
-        after=after, limit=limit, stream_prefix=brand_stream_prefix(identity.brand)
-    )
+    try:
+        envelopes = await tickets.history.envelopes(
+            brand_id=identity.brand, role=identity.role, after=after, limit=limit
+        )
+    except Forbidden as refused:
+        return problem(403, str(refused))
     lines = "".join(
-        json.dumps(envelope_from_stored(r), ensure_ascii=False, separators=(",", ":")) + "\n"
-        for r in records
+        json.dumps(envelope, ensure_ascii=False, separators=(",", ":")) + "\n"
+        for envelope in envelopes
     )
     return Response(lines, media_type="application/x-ndjson")
 

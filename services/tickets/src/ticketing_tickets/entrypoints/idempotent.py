@@ -9,7 +9,6 @@ import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from fastapi import Request, Response
 from pydantic import BaseModel
@@ -18,6 +17,7 @@ from ticketing_web import Identity, problem
 from ticketing_tickets.application.handlers import PreconditionFailed, TooMuchContention
 from ticketing_tickets.application.ports import (
     Claimed,
+    Clock,
     IdempotencyStore,
     InFlight,
     StoredResponse,
@@ -87,15 +87,17 @@ async def run_command(
     scope: str | None,
     status: int,
     action: Callable[[], Awaitable[BaseModel]],
+    *,
+    clock: Clock,
 ) -> Response:
-    """Run `action`, answer `status` with its result; replay or refuse per Idempotency-Key."""
+    """Run `action`, answer `status` with its result; replay or refuse per Idempotency-Key.
+    Records are stamped with `clock` (their age decides replay, lease and expiry)."""
     if scope is None:
         return await _respond(status, action)
     if not is_idempotency_key(request.headers[IDEMPOTENCY_HEADER]):
         return problem(400, "Idempotency-Key must be 1-255 printable ASCII characters.")
     request_hash = _request_hash(await request.body())
-    now = datetime.now(UTC)
-    outcome = await idempotency.claim(scope, request_hash, now=now)
+    outcome = await idempotency.claim(scope, request_hash, now=clock())
     match outcome:
         case InFlight():
             return problem(
@@ -126,7 +128,7 @@ async def run_command(
     await idempotency.complete(
         scope,
         StoredResponse(request_hash, response.status_code, bytes(response.body)),
-        now=datetime.now(UTC),
+        now=clock(),
     )
     return response
 
