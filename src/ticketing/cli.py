@@ -8,10 +8,11 @@ import asyncio
 import sys
 import time
 
+from ticketing_contracts.roles import Role
 from ticketing_tickets.settings import TicketsSettings
 from ticketing_web.auth import refused_claims, sign_claims, token_claims
 
-ROLES = ("customer", "representative", "agent", "admin")
+ROLES = tuple(role.value for role in Role)  # the one definition: ticketing_contracts.roles
 
 
 def _csv(value: str) -> list[str]:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import jdatetime  # type: ignore[import-untyped]  # ships no type hints
+from ticketing_model import LABELS, halves_of
+from ticketing_web.jalali import jalali as jalali_latin
 
-TEHRAN = ZoneInfo("Asia/Tehran")
 _TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _TO_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
@@ -23,20 +22,10 @@ ROLES: dict[str, str] = {
     "agent": "کارشناس",
     "admin": "مدیر",
 }
-#: The four support-side states (STATES.md), in the seed's order, with their halves' labels.
-AGENT_STATES: dict[str, str] = {
-    "not_seen": "خوانده نشده",
-    "reviewing": "ملاحظه شده ، در حال بررسی",
-    "answered_following_up": "پاسخ داده شده ، در حال پیگیری",
-    "answered": "پاسخ داده شده",
-}
-#: STATES.md's eight labels verbatim (only for the sidebar; tickets carry their own label).
-STATUS_LABELS: dict[int, str] = {
-    index + 1 + (4 if read else 0): f"{agent} – {'خوانده شده' if read else 'خوانده نشده'}"
-    for read in (False, True)
-    for index, agent in enumerate(AGENT_STATES.values())
-}
-STATE_OF_CODE: dict[int, str] = {code: list(AGENT_STATES)[(code - 1) % 4] for code in range(1, 9)}
+#: STATES.md's eight labels verbatim (only for the sidebar; tickets carry their own label), and
+#: each code's support-side state: ticketing_model's, the one definition.
+STATUS_LABELS: dict[int, str] = dict(LABELS)
+STATE_OF_CODE: dict[int, str] = {code: halves_of(code)[0].value for code in LABELS}
 
 
 def fa_digits(value: object) -> str:
@@ -54,9 +43,7 @@ def jalali(moment: str | datetime | None) -> str:
     if moment is None or moment == "":
         return ""
     when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    local = when.astimezone(TEHRAN)
-    text = jdatetime.datetime.fromgregorian(datetime=local).strftime("%Y/%m/%d %H:%M")
-    return fa_digits(text)
+    return fa_digits(jalali_latin(when))
 
 
 def shown_time(item: dict[str, Any], name: str) -> str:
