@@ -26,6 +26,7 @@ from .adapters.sms_http import HttpSms, SmsLogFile
 from .adapters.store_memory import InMemoryNotificationStore
 from .adapters.store_sqlite import SqliteNotificationStore
 from .application.consumer import Consumer
+from .application.inbox import Inbox
 from .application.ports import Channel, NotificationStore
 from .application.render import Renderer
 from .application.sender import Sender, utc_now
@@ -57,6 +58,11 @@ class NotificationsService:
             asyncio.create_task(_forever(self.consumer.run, "consumer"), name="notify-consumer"),
             asyncio.create_task(_forever(self.sender.run, "sender"), name="notify-sender"),
         ]
+
+    @property
+    def inbox(self) -> Inbox:
+        """The API's use cases over this service's store (its sender's claims are its own)."""
+        return Inbox(self.store, sender_owner=self.sender.owner)
 
     @property
     def running(self) -> bool:

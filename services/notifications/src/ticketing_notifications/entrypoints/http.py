@@ -19,8 +19,8 @@ from ticketing_web.problems import problem_doc
 from ticketing_web.read_your_writes import HEADER, min_position, require_position
 from ticketing_web.settings import verifier_from
 
-from ticketing_notifications.application.consumer import is_notification_id
-from ticketing_notifications.application.ports import Preferences, Viewer
+from ticketing_notifications.application.inbox import NotAllowed
+from ticketing_notifications.application.ports import Viewer
 from ticketing_notifications.bootstrap import NotificationsService
 
 from . import stream
@@ -54,6 +54,14 @@ def _service(request: Request) -> NotificationsService:
     return service
 
 
+async def notifications_service(request: Request) -> NotificationsService:
+    """The notifications service this app serves (set by `attach`)."""
+    return _service(request)
+
+
+NotificationsDep = Annotated[NotificationsService, Depends(notifications_service)]
+
+
 async def _consumed(request: Request, position: int) -> bool:
     service = _service(request)
     return await service.consumer.wait_for(position, service.settings.min_position_wait_seconds)
@@ -79,43 +87,38 @@ def viewer_of(identity: Identity) -> Viewer:
 
 @router.get("", response_model=NotificationPage, dependencies=_APPLIED, responses=_AT_POSITION)
 async def list_notifications(
-    request: Request,
     identity: CurrentIdentity,
+    service: NotificationsDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[CursorText, Query(description="`next_cursor` of the previous page")] = None,
     unread: Annotated[bool, Query(description="true: only the caller's unread items")] = False,
 ) -> NotificationPage:
     """The caller's notifications, newest first, a page at a time, with the unread total."""
     before = decode_cursor(cursor) if cursor is not None else None
-    store = _service(request).store
-    viewer = viewer_of(identity)
-    found = await store.items(viewer, limit=limit + 1, before=before, unread_only=unread)
-    page = found[:limit]
-    more = len(found) > limit
+    page = await service.inbox.page(
+        viewer_of(identity), limit=limit, before=before, unread_only=unread
+    )
     return NotificationPage(
-        items=[item_of(i) for i in page],
-        next_cursor=encode_cursor(page[-1].seq) if more else None,
-        unread_count=await store.unread_count(viewer),
+        items=[item_of(i) for i in page.items],
+        next_cursor=encode_cursor(page.next_before) if page.next_before is not None else None,
+        unread_count=page.unread_count,
     )
 
 
 @router.post("/read-all")
-async def read_all(request: Request, identity: CurrentIdentity) -> dict[str, bool]:
+async def read_all(identity: CurrentIdentity, service: NotificationsDep) -> dict[str, bool]:
     """Mark every notification of the caller read."""
-    await _service(request).store.mark_read(viewer_of(identity), None)
+    await service.inbox.mark_all_read(viewer_of(identity))
     return {"read": True}
 
 
 @router.post("/{notification_id}/read", responses={404: problem_doc("no such notification")})
 async def read_one(
-    notification_id: str, request: Request, identity: CurrentIdentity
+    notification_id: str, identity: CurrentIdentity, service: NotificationsDep
 ) -> dict[str, Any]:
     """Mark one notification read (for the caller: agents each have their own read flags)."""
-    viewer = viewer_of(identity)
-    store = _service(request).store
-    if not is_notification_id(notification_id) or await store.find(viewer, notification_id) is None:
+    if not await service.inbox.mark_read(viewer_of(identity), notification_id):
         raise HTTPException(404, "No such notification.")
-    await store.mark_read(viewer, [notification_id])
     return {"notification_id": notification_id, "read": True}
 
 
@@ -171,42 +174,39 @@ async def notification_stream(
     return StreamingResponse(body, media_type="text/event-stream", headers=headers)
 
 
-def _customer(identity: Identity) -> None:
-    if identity.role != "customer":
-        raise HTTPException(403, "Only customers have notification preferences.")
-
-
 @router.get(
     "/preferences",
     response_model=PreferencesOut,
     dependencies=_APPLIED,
     responses={**_FORBIDDEN, **_AT_POSITION},
 )
-async def get_preferences(request: Request, identity: CurrentIdentity) -> PreferencesOut:
+async def get_preferences(identity: CurrentIdentity, service: NotificationsDep) -> PreferencesOut:
     """The customer's channels (none stored: in-app only)."""
-    _customer(identity)
-    found = await _service(request).store.preferences(identity.brand, identity.sub)
-    return preferences_of(found or Preferences())
+    return preferences_of(
+        await service.inbox.preferences(
+            role=identity.role, brand_id=identity.brand, customer_id=identity.sub
+        )
+    )
 
 
 @router.put("/preferences", response_model=PreferencesOut, responses=_FORBIDDEN)
 async def put_preferences(
-    body: PreferencesIn, request: Request, identity: CurrentIdentity
+    body: PreferencesIn, identity: CurrentIdentity, service: NotificationsDep
 ) -> PreferencesOut | Response:
     """Set the customer's channels; email needs `email_address`, SMS needs `phone`."""
-    _customer(identity)
+    service.inbox.require_customer(identity.role)  # a refusal before any complaint about fields
     missing = body.missing()
     if missing:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in missing)
         return problem(422, detail, title="Validation failed", errors=missing)
     preferences = body.to_preferences()
-    await _service(request).store.save_preferences(identity.brand, identity.sub, preferences)
+    await service.inbox.save_preferences(
+        role=identity.role,
+        brand_id=identity.brand,
+        customer_id=identity.sub,
+        preferences=preferences,
+    )
     return preferences_of(preferences)
-
-
-def _admin(identity: Identity) -> None:
-    if identity.role != "admin":
-        raise HTTPException(403, "Only admins see failed and unconfirmed sends.")
 
 
 @router.get(
@@ -216,11 +216,14 @@ def _admin(identity: Identity) -> None:
     responses={**_FORBIDDEN, **_AT_POSITION},
 )
 async def dead_letters(
-    request: Request, identity: CurrentIdentity, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    identity: CurrentIdentity,
+    service: NotificationsDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeadLetterOut]:
     """Emails and SMS given up on after every attempt failed, newest first, with the reason."""
-    _admin(identity)
-    found = await _service(request).store.dead_letters(identity.brand, limit=limit)
+    found = await service.inbox.dead_letters(
+        role=identity.role, brand_id=identity.brand, limit=limit
+    )
     return [dead_letter_of(d) for d in found]
 
 
@@ -230,11 +233,9 @@ async def dead_letters(
     dependencies=_APPLIED,
     responses={**_FORBIDDEN, **_AT_POSITION},
 )
-async def unconfirmed(request: Request, identity: CurrentIdentity) -> list[UnconfirmedOut]:
+async def unconfirmed(identity: CurrentIdentity, service: NotificationsDep) -> list[UnconfirmedOut]:
     """Sends claimed but never confirmed (a crash mid-send): never resent blindly."""
-    _admin(identity)
-    service = _service(request)
-    found = await service.store.unconfirmed(identity.brand, except_owner=service.sender.owner)
+    found = await service.inbox.unconfirmed(role=identity.role, brand_id=identity.brand)
     return [unconfirmed_of(u) for u in found]
 
 
@@ -242,6 +243,11 @@ def attach(app: FastAPI, service: NotificationsService) -> None:
     """Serve the notification routes from `app` (its own or the embedded one)."""
     app.state.notifications = service
     app.include_router(router)
+    app.add_exception_handler(NotAllowed, _not_allowed)
+
+
+async def _not_allowed(_: Request, exc: Exception) -> Response:
+    return problem(403, str(exc))
 
 
 def create_app(service: NotificationsService, *, verifier: TokenVerifier | None = None) -> FastAPI:
