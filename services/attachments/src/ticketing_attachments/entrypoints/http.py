@@ -8,7 +8,7 @@ position, so the reader of a ticket just written may fetch its attachments at on
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -31,6 +31,15 @@ ATTACHMENTS_PREFIX = "/v1/attachments"
 def _service(request: Request) -> AttachmentsService:
     service: AttachmentsService = request.app.state.attachments
     return service
+
+
+async def attachments_service(request: Request) -> AttachmentsService:
+    """The attachments service this app serves (set by `attach`)."""
+    return _service(request)
+
+
+#: For routes that need nothing else of the request (an upload reads its body from it).
+AttachmentsDep = Annotated[AttachmentsService, Depends(attachments_service)]
 
 
 def caller_of(identity: Identity) -> Caller:
@@ -133,9 +142,8 @@ def _refused(status: int, detail: str) -> Any:
         503: problem_doc("X-Min-Position not reached in time; `Retry-After: 1`"),
     },
 )
-async def download(attachment_id: str, request: Request, identity: CurrentIdentity) -> Any:
+async def download(attachment_id: str, identity: CurrentIdentity, service: AttachmentsDep) -> Any:
     """The attachment's bytes, if the caller uploaded it or may see a ticket that carries it."""
-    service = _service(request)
     found = await service.attachments.download(
         brand_id=identity.brand, caller=caller_of(identity), attachment_id=attachment_id
     )
