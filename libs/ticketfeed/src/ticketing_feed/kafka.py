@@ -36,17 +36,20 @@ one partition, in order) and position markers that the relay sends to every part
   of each partition (events and markers), never below what this feed has already read; when
   Kafka cannot be asked within `head_timeout`, what this feed has read so far.
 
-Why aiokafka's `AIOKafkaConsumer` and not faststream's `KafkaBroker` (0.7.8), tried against the
-local broker: a faststream subscriber without a handler can be pulled from (`get_one`,
-`async for`), but only record by record — `get_one` on a `batch=True` subscriber fails
-(`TypeError: 'ConsumerRecord' object is not subscriptable`) after the records were consumed.
-Its parser decodes every header as UTF-8, so a record with a non-UTF-8 header raises
-`UnicodeDecodeError` out of `get_one` after the record was consumed: it can be neither parked nor
-skipped knowingly. In a push-style batch subscriber the same parse error drops the whole batch
-(good events with it) before the handler runs, and the next commit passes it: events lost. And
-its `ack()` commits everything consumed on every assigned partition (`consumer.commit()`
-without offsets), which cannot commit only what was handled on the partitions being revoked.
-faststream runs on aiokafka; this adapter uses the same client directly, with explicit offsets.
+Why aiokafka's `AIOKafkaConsumer` and not faststream's `KafkaBroker` (0.7.8, itself on aiokafka):
+- the feed port is pull-shaped: `batches()` is an iterator the consumer pulls, and pulling the
+  next batch is what marks the last one handled (its offsets committed). faststream is built
+  around pushed handlers; its pull API (`get_one`, `async for` on a subscriber without a
+  handler) gives one record at a time, and `get_one` on a `batch=True` subscriber fails
+  (`TypeError: 'ConsumerRecord' object is not subscriptable`) after the records were consumed;
+- dead letters keep the original record byte for byte (key, value, every header, a non-UTF-8
+  one included) plus our reason headers: done here on the raw aiokafka record;
+- faststream's generated AsyncAPI cannot describe our message key, the CloudEvents headers or
+  the position markers sharing the topic; `contracts/asyncapi.json` comes from our contracts.
+What is not a reason (an outside reading of 0.7.8): its default parser decodes every header as
+UTF-8, but a custom `parser=` survives a non-UTF-8 header; its `ack()` commits every assigned
+partition at once (`consumer.commit()` without offsets), but `msg.consumer.commit(offsets)` can
+commit explicit ones.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Wires the attachments service's ports to adapters chosen by settings. Nothing runs at import.
 
 The service holds its reference consumer and its cleanup loop: in the embedded process it reads
-the feed the process passes in (`ticketing_feed.StoreFeed` over the shared event store);
+the feed the process passes in (`ticketing_feed.store.StoreFeed` over the shared event store);
 standalone, it opens the event store itself.
 """
 
