@@ -138,11 +138,12 @@ async def test_given_a_success_after_failures_then_the_next_failure_waits_the_fi
     waits = Waits()
     subscription = subscribe(feed, ledger, backoff=Backoff(first=1, cap=3), sleep=waits)
     running.append(subscription)
-    subscription.start()
-    assert await subscription.wait_for(2, timeout=2)
-    ledger.failures_left = 1
-    feed.extend(events[2:])
-    assert await subscription.wait_for(4, timeout=2)
+    with capture_logs():
+        subscription.start()
+        assert await subscription.wait_for(2, timeout=2)
+        ledger.failures_left = 1
+        feed.extend(events[2:])
+        assert await subscription.wait_for(4, timeout=2)
     assert waits.seconds == [1, 2, 3, 1]  # capped at 3, then back to the first after a success
 
 

@@ -15,8 +15,6 @@ from typing import Any, NoReturn
 
 import structlog
 
-_log = structlog.get_logger("ticketing.restarts")
-
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
@@ -60,7 +58,10 @@ class Restarts:
         self.backoff = backoff or Backoff()
         self._sleep = sleep
         self._clock = clock
-        self._log = _log.bind(**context) if context else _log
+        self._context = context
+        # A logger of its own, first used at the first failure: `cache_logger_on_first_use`
+        # fixes a logger's processors then, so structlog's capture_logs sees a test's failures.
+        self._log = structlog.get_logger("ticketing.restarts")
         self.failures = 0  # failures in a row, since the last success
 
     @property
@@ -89,6 +90,7 @@ class Restarts:
                     f"{self.name}_failed",
                     restart_in_seconds=delay,
                     failures_in_a_row=self.failures,
+                    **self._context,
                 )
                 await self._sleep(delay)
             else:  # work that ends by itself (a finite feed) is run again, never in a tight loop
