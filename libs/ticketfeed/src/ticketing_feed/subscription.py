@@ -122,8 +122,8 @@ class Subscription:
 
     @property
     def failing(self) -> bool:
-        """The last attempt failed and no batch has been applied since (nor found nothing left
-        to apply after a restart)."""
+        """The last attempt failed, and since then no batch has been applied and no restart
+        has found everything already applied."""
         return self._restarts.failing
 
     @property
