@@ -91,3 +91,24 @@ async def test_a_success_reported_by_the_work_resets_the_count() -> None:
     assert restarts.failing
     restarts.succeeded()
     assert (restarts.failing, restarts.failures) == (False, 0)
+
+
+async def test_work_that_ends_by_itself_is_run_again_after_the_first_delay_without_a_failure() -> (
+    None
+):
+    waits: list[float] = []
+    runs = 0
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def finite_feed() -> None:
+        nonlocal runs
+        runs += 1
+        if runs == 3:
+            raise asyncio.CancelledError  # the stop
+
+    restarts = Restarts("consumer", backoff=Backoff(first=0.5), sleep=sleep)
+    with capture_logs() as logs, pytest.raises(asyncio.CancelledError):
+        await restarts.forever(finite_feed)
+    assert (runs, waits, logs, restarts.failing) == (3, [0.5, 0.5], [], False)
