@@ -66,6 +66,7 @@ from aiokafka.admin import AIOKafkaAdminClient  # type: ignore[import-untyped]
 from pymongo import AsyncMongoClient, ReplaceOne
 from ticketing_eventstore.sqlite import SqliteEventStore
 from ticketing_feed.kafka import KafkaFeed
+from ticketing_feed.subscription import Subscription
 from ticketing_query.adapters.readmodel_mongo import MongoReadModel
 from ticketing_query.adapters.readmodel_mongo_documents import (
     Document,
@@ -205,9 +206,11 @@ class _Recording:
     def __init__(self, read_model: MongoReadModel) -> None:
         self._read_model = read_model
         self.batches: list[ProjectionBatch] = []
+        self.first_at = 0.0  # perf_counter() when the first batch was written
 
     async def apply(self, batch: ProjectionBatch) -> None:
         await self._read_model.apply(batch)
+        self.first_at = self.first_at or time.perf_counter()
         self.batches.append(batch)
 
     def __getattr__(self, name: str) -> Any:
@@ -227,27 +230,18 @@ async def _project(
         dead_letter_topic=f"{topic}.dlq",
         partitions=PARTITIONS,
     )
-    first: list[float] = []
-    done = asyncio.Event()
-
-    def applied(_count: int, position: int, _seconds: float) -> None:
-        if not first:
-            first.append(time.perf_counter())
-        if position >= head:
-            done.set()
-
-    projector = Projector(feed=feed, read_model=recording, batch_size=batch, on_applied=applied)
+    projector = Projector(read_model=recording)
+    subscription = Subscription(name="projector", feed=feed, handler=projector, batch_size=batch)
     started_at = time.perf_counter()
-    task = asyncio.create_task(projector.run())
+    subscription.start()
     try:
-        await asyncio.wait_for(done.wait(), 900)
+        if not await subscription.wait_for(head, timeout=900):
+            raise TimeoutError(f"the projector did not reach position {head} in 900 s")
         seconds = time.perf_counter() - started_at
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await subscription.stop()
         await read_model.close()
-    join = first[0] - started_at
+    join = recording.first_at - started_at
     figures = {
         "seconds": seconds,
         "events_per_s": head / seconds,

@@ -44,7 +44,6 @@ from typing import Any
 
 from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
 from ticketing_feed import EventIn, FeedBatch
-from ticketing_feed.memory import InMemoryFeed
 from ticketing_query.adapters.readmodel_mongo import MongoReadModel
 from ticketing_query.adapters.readmodel_mongo_documents import (
     Document,
@@ -185,7 +184,7 @@ async def writes_part(url: str, args: argparse.Namespace, names: list[str]) -> d
         started = time.perf_counter()
         folded = fold_batches(events, args.batch, views)
         fold_s = time.perf_counter() - started
-        projector = Projector(feed=InMemoryFeed(), read_model=read_model)
+        projector = Projector(read_model=read_model)
         seen: set[str] = set()
         ours_s, raw_s = await turn_about(
             projector, client[raw_db], events, args.batch, folded, seen
@@ -201,7 +200,7 @@ async def writes_part(url: str, args: argparse.Namespace, names: list[str]) -> d
         # 2. live: small batches on existing tickets
         extra = live_events(views, args.live_events, first=len(events))
         folded = fold_batches(extra, args.live_batch, views)
-        projector = Projector(feed=InMemoryFeed(), read_model=read_model)
+        projector = Projector(read_model=read_model)
         ours_s, raw_s = await turn_about(
             projector, client[raw_db], extra, args.live_batch, folded, seen
         )

@@ -64,7 +64,7 @@ class Desk:
         )
         self.feed.extend([event])
         async with asyncio.timeout(5):
-            while self.service.consumer.applied < self.position:  # noqa: ASYNC110 - a counter
+            while self.service.subscription.applied < self.position:  # noqa: ASYNC110 - a counter
                 await asyncio.sleep(0.005)
 
 

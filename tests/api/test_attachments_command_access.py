@@ -27,7 +27,7 @@ async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 async def settled(world: Composed) -> None:
     """Wait until the attachments service has learned every reference written so far."""
-    assert await world.attachments.consumer.wait_for(world.desk.position, 5)
+    assert await world.attachments.subscription.wait_for(world.desk.position, 5)
 
 
 async def post(world: Composed, who: dict[str, str], ticket_id: str, **fields: Any) -> Any:

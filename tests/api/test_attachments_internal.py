@@ -126,7 +126,7 @@ async def test_the_lookup_lets_an_agent_name_only_attachments_of_tickets_it_may_
             EventIn(2, "acme", technical, 2, "MessagePosted", at, "agent-tech", "agent", note),
         ]
     )
-    assert await attachments.service.consumer.wait_for(2, 5)
+    assert await attachments.service.subscription.wait_for(2, 5)
     finance_agent = Actor(id="agent-fin", role=Role.AGENT, departments=frozenset({"finance"}))
     technical_agent = Actor(id="agent-2", role=Role.AGENT, departments=frozenset({"technical"}))
     lookup = HttpAttachmentLookup(attachments.client())

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from ticketing_feed import FeedBatch
 
 from .composition import Composed, composed
 from .live import served
@@ -150,7 +149,8 @@ async def test_the_service_alone_waits_until_its_consumer_applies_the_position(
     listed = asyncio.create_task(notifications.client.get(LIST, headers=at(sara, replied.position)))
     await asyncio.sleep(0.2)
     assert not listed.done()
-    await notifications.service.consumer.apply(FeedBatch([opened, replied], replied.position))
+    notifications.service.start()
+    notifications.feed.push(opened, replied)
     page = await listed
     assert page.status_code == 200
     assert [n["kind"] for n in page.json()["items"]] == ["agent_replied"]

@@ -274,7 +274,7 @@ async def _expected(places: Places, cast: People) -> tuple[list[Item], list[Job]
         await memory.save_preferences(cast.brand, customer, preferences)
     async with _event_store(places) as store:
         feed = StoreFeed(store)
-        consumer = Consumer(feed=feed, store=memory, batch_size=BATCH)
+        consumer = Consumer(store=memory)
         await _fold(feed, await store.head_position(), consumer)
     items = await _items(memory, cast.brand)
     jobs = await memory.due_jobs(datetime.max.replace(tzinfo=UTC), limit=10**9)

@@ -55,26 +55,30 @@ import asyncio, sys
 from ticketing_eventstore.sqlite import SqliteEventStore
 from ticketing_feed.store import StoreFeed
 from ticketing_query.adapters.readmodel_sqlite import SqliteReadModel
+from ticketing_feed.subscription import Subscription
 from ticketing_query.application.projector import Projector
+
+class Printing:  # the projector, printing the position of each batch it has applied
+
+    def __init__(self, projector):
+        self.projector = projector
+
+    async def checkpoint(self):
+        return await self.projector.checkpoint()
+
+    async def apply(self, batch):
+        await self.projector.apply(batch)
+        print(batch.reached, flush=True)
 
 async def main(events_path, query_path):
     store = await SqliteEventStore(events_path).open()
     read_model = await SqliteReadModel(query_path).open()
     head = await store.head_position()
-    done = asyncio.Event()
-
-    def applied(count, position, seconds):
-        print(position, flush=True)
-        if position >= head:
-            done.set()
-
-    projector = Projector(
-        feed=StoreFeed(store), read_model=read_model, batch_size=40, on_applied=applied
-    )
-    running = asyncio.create_task(projector.run())
-    if await read_model.checkpoint() < head:
-        await done.wait()
-    running.cancel()
+    handler = Printing(Projector(read_model=read_model))
+    running = Subscription(name="projector", feed=StoreFeed(store), handler=handler, batch_size=40)
+    running.start()
+    await running.wait_for(head, timeout=600)
+    await running.stop()
     await read_model.close()
     await store.close()
     print("caught-up", flush=True)

@@ -21,6 +21,8 @@ from ticketing_attachments.application.ports import AttachmentCatalog
 from ticketing_attachments.application.references import ReferenceConsumer
 from ticketing_attachments.domain import Caller
 from ticketing_feed import EventIn, FeedBatch
+from ticketing_feed.memory import InMemoryFeed
+from ticketing_feed.subscription import Subscription
 
 from . import samples
 
@@ -106,11 +108,11 @@ def posted(position: int, version: int, attachment_ids: list[str], *, internal: 
 
 
 async def deliver(catalog: AttachmentCatalog, *events: EventIn, twice: bool = True) -> None:
-    consumer = ReferenceConsumer(feed=None, catalog=catalog)  # type: ignore[arg-type]
+    consumer = ReferenceConsumer(catalog=catalog)
     batch = FeedBatch(list(events), max(e.position for e in events))
     await consumer.apply(batch)
     if twice:  # at-least-once: a redelivery must change nothing
-        await ReferenceConsumer(feed=None, catalog=catalog).apply(batch)  # type: ignore[arg-type]
+        await ReferenceConsumer(catalog=catalog).apply(batch)
 
 
 async def readers(service: Attachments, attachment_id: str) -> set[str]:
@@ -269,28 +271,32 @@ async def test_an_upload_about_to_expire_may_no_longer_be_put_on_a_message(
 
 
 async def test_the_consumer_resumes_after_its_checkpoint(catalog: AttachmentCatalog) -> None:
-    from ticketing_feed.memory import InMemoryFeed
-
     feed = InMemoryFeed([opened(1, []), opened(2, [], OTHER_TICKET)])
     await deliver(catalog, opened(1, []), twice=False)
-    consumer = ReferenceConsumer(feed=feed, catalog=catalog)
-    seen: list[int] = []
-    real_apply = consumer.apply
-
-    async def apply(batch: Any) -> None:
-        seen.extend(e.position for e in batch.events)
-        await real_apply(batch)
-        raise _Stop
-
-    consumer.apply = apply  # type: ignore[method-assign]
-    with pytest.raises(_Stop):
-        await consumer.run()
-    assert seen == [2]
-    assert await consumer.caught_up()
+    consumer = _Recording(ReferenceConsumer(catalog=catalog))
+    subscription = Subscription(name="references", feed=feed, handler=consumer)
+    subscription.start()
+    try:
+        assert await subscription.wait_for(2, timeout=2)
+    finally:
+        await subscription.stop()
+    assert consumer.seen == [2]
+    assert await subscription.caught_up()
 
 
-class _Stop(Exception):
-    pass
+class _Recording:
+    """The reference consumer, noting the positions it is given."""
+
+    def __init__(self, consumer: ReferenceConsumer) -> None:
+        self.consumer = consumer
+        self.seen: list[int] = []
+
+    async def checkpoint(self) -> int:
+        return await self.consumer.checkpoint()
+
+    async def apply(self, batch: FeedBatch) -> None:
+        self.seen.extend(e.position for e in batch.events)
+        await self.consumer.apply(batch)
 
 
 async def test_a_ticket_transferred_away_and_back_in_later_batches_ends_where_it_went_last(

@@ -8,14 +8,14 @@ from ticketing_notifications.application.consumer import Consumer
 from ticketing_notifications.application.ports import Preferences, Viewer
 from ticketing_notifications.domain.rules import CUSTOMER, DEPARTMENT
 
-from .events import PushFeed, Story
+from .events import Story
 
 CUSTOMER_VIEW = Viewer("acme", "cust-1", CUSTOMER, frozenset({"cust-1"}))
 FINANCE_VIEW = Viewer("acme", "agent-1", DEPARTMENT, frozenset({"finance"}))
 
 
 def _consumer(store: InMemoryNotificationStore) -> Consumer:
-    return Consumer(feed=PushFeed(), store=store)
+    return Consumer(store=store)
 
 
 async def test_every_event_delivered_twice_makes_one_item_per_recipient() -> None:

@@ -12,7 +12,7 @@ from ticketing_notifications.application.ports import Claim, OutgoingMessage, Pr
 from ticketing_notifications.application.render import Renderer
 from ticketing_notifications.application.sender import Sender
 
-from .events import T0, PushFeed, Story
+from .events import T0, Story
 
 
 class Clock:
@@ -44,7 +44,7 @@ async def _queued(store: InMemoryNotificationStore, *, deliveries: int = 1) -> N
     )
     story = Story()
     events = [story.opened(), story.message(by="agent")]
-    consumer = Consumer(feed=PushFeed(), store=store)
+    consumer = Consumer(store=store)
     for _ in range(deliveries):
         await consumer.apply(FeedBatch(events, 2))
 

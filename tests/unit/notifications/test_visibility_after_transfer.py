@@ -19,7 +19,7 @@ from ticketing_notifications.application.consumer import Consumer
 from ticketing_notifications.application.ports import NotificationStore, Viewer
 from ticketing_notifications.domain.rules import DEPARTMENT
 
-from .events import PushFeed, Story
+from .events import Story
 
 FINANCE = Viewer("acme", "agent-finance", DEPARTMENT, frozenset({"finance"}))
 REFUNDS = Viewer("acme", "agent-refunds", DEPARTMENT, frozenset({"refunds"}))
@@ -41,7 +41,7 @@ async def _transferred(store: NotificationStore) -> list[str]:
     """A customer opens a finance ticket and writes again; an agent moves it to refunds.
     Returns the ids of the two department notifications."""
     story = Story()
-    consumer = Consumer(feed=PushFeed(), store=store)
+    consumer = Consumer(store=store)
     opened, reply = story.opened(), story.message(by="customer")
     added = await consumer.apply(FeedBatch([opened, reply], reply.position))
     moved = story.event(
@@ -56,7 +56,7 @@ async def test_before_the_transfer_the_department_of_the_ticket_sees_its_notific
 ) -> None:
     story = Story()
     opened = story.opened()
-    await Consumer(feed=PushFeed(), store=store).apply(FeedBatch([opened], opened.position))
+    await Consumer(store=store).apply(FeedBatch([opened], opened.position))
 
     assert [i.kind for i in await store.items(FINANCE, limit=10)] == ["ticket_opened"]
     assert await store.items(REFUNDS, limit=10) == []

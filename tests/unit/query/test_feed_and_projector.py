@@ -20,6 +20,7 @@ from ticketing_eventstore.memory import InMemoryEventStore
 from ticketing_feed import FeedBatch
 from ticketing_feed.memory import InMemoryFeed
 from ticketing_feed.store import StoreFeed, to_event_in
+from ticketing_feed.subscription import Subscription
 from ticketing_model import Scope
 from ticketing_query.adapters.readmodel_memory import InMemoryReadModel
 from ticketing_query.application.ports import ProjectionBatch
@@ -135,16 +136,17 @@ async def test_the_projector_catches_up_follows_live_events_and_wakes_waiting_re
     store: InMemoryEventStore, handlers: TicketHandlers
 ) -> None:
     read_model = InMemoryReadModel()
-    projector = Projector(feed=StoreFeed(store), read_model=read_model, batch_size=3)
+    projector = Projector(read_model=read_model)
+    running = Subscription(name="projector", feed=StoreFeed(store), handler=projector, batch_size=3)
     opened = await handlers.open_ticket(CUSTOMER, TICKET)
-    running = asyncio.create_task(projector.run())
+    running.start()
     try:
-        assert await projector.wait_for(opened.position, timeout=2)
+        assert await running.wait_for(opened.position, timeout=2)
         written = await handlers.post_message(AGENT, PostMessage(opened.ticket_id, "بررسی شد"))
-        assert await projector.wait_for(written.position, timeout=2)
-        assert not await projector.wait_for(written.position + 100, timeout=0.05)
+        assert await running.wait_for(written.position, timeout=2)
+        assert not await running.wait_for(written.position + 100, timeout=0.05)
     finally:
-        running.cancel()
+        await running.stop()
     view = await read_model.get("acme", opened.ticket_id)
     assert view is not None
     assert (view.code, view.customer_unread, view.agent_unread) == (4, 1, 0)
@@ -161,11 +163,12 @@ async def test_a_restarted_projector_resumes_after_the_checkpoint_and_counts_not
     events = [e for r in await store.read_all() if (e := to_event_in(r)) is not None]
     read_model = InMemoryReadModel()
     for cut in (2, len(events)):  # a crash after the first batches, then a restart
-        projector = Projector(feed=InMemoryFeed(events[:cut]), read_model=read_model)
-        running = asyncio.create_task(projector.run())
-        assert await projector.wait_for(events[cut - 1].position, timeout=1)
-        running.cancel()
-    again = Projector(feed=InMemoryFeed(events), read_model=read_model)
+        projector = Projector(read_model=read_model)
+        running = Subscription(name="projector", feed=InMemoryFeed(events[:cut]), handler=projector)
+        running.start()
+        assert await running.wait_for(events[cut - 1].position, timeout=1)
+        await running.stop()
+    again = Projector(read_model=read_model)
     await again.apply(FeedBatch(events, events[-1].position))  # everything, redelivered
     counters = await read_model.counters(Scope("acme", "agent"))
     assert (counters.total, counters.by_status[8]) == (2, 2)

@@ -12,7 +12,6 @@ import pytest
 from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_eventstore.memory import InMemoryEventStore
 from ticketing_feed import EventIn, FeedBatch
-from ticketing_feed.memory import InMemoryFeed
 from ticketing_feed.store import to_event_in
 from ticketing_query.adapters.readmodel_memory import InMemoryReadModel
 from ticketing_query.application.ports import ProjectionBatch
@@ -80,7 +79,7 @@ def one(event: EventIn) -> FeedBatch:
 async def test_a_ticket_it_just_wrote_is_folded_without_loading_it_again() -> None:
     ticket_id, (opened, reply, read) = await history()
     read_model = CountingReadModel()
-    projector = Projector(feed=InMemoryFeed(), read_model=read_model)
+    projector = Projector(read_model=read_model)
     for event in (opened, reply, read):
         await projector.apply(one(event))
     assert read_model.loaded == [[("acme", ticket_id)]]  # only before the opening
@@ -92,7 +91,7 @@ async def test_a_ticket_it_just_wrote_is_folded_without_loading_it_again() -> No
 async def test_after_a_failed_apply_the_next_batch_loads_what_is_stored() -> None:
     ticket_id, (opened, reply, read) = await history()
     read_model = CountingReadModel()
-    projector = Projector(feed=InMemoryFeed(), read_model=read_model)
+    projector = Projector(read_model=read_model)
     await projector.apply(one(opened))
     read_model.fail_next = True
     with pytest.raises(ConnectionError):
@@ -108,7 +107,7 @@ async def test_after_a_failed_apply_the_next_batch_loads_what_is_stored() -> Non
 async def test_the_views_kept_are_bounded_and_the_oldest_written_goes_first() -> None:
     ticket_id, (opened, *_) = await history()
     read_model = InMemoryReadModel()
-    await Projector(feed=InMemoryFeed(), read_model=read_model).apply(one(opened))
+    await Projector(read_model=read_model).apply(one(opened))
     stored = await read_model.get("acme", ticket_id)
     assert stored is not None
     t1, t2, t3 = (dataclasses.replace(stored, ticket_id=f"t{n}") for n in (1, 2, 3))

@@ -2,8 +2,9 @@
 
 A write answers with the global position of its last event; a read carrying it
 (`X-Min-Position`) must wait until the consumer behind that read has applied the position.
-The consumer `advance`s after each batch it has made durable, and every waiter wakes at once:
-the consumer and the HTTP routes share one process in both modes, so no polling is needed.
+The consumer's `Subscription` `advance`s after each batch its handler has made durable, and
+every waiter wakes at once: the subscription and the HTTP routes share one process in both
+modes, so no polling is needed.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class AppliedPosition:
 
     async def wait_for(self, position: int, timeout: float) -> bool:  # noqa: ASYNC109 - a bound, not a cancel scope
         """Wait until `position` is applied; False if `timeout` seconds pass first."""
+        if self._value >= position:  # the common case: no timer to arm
+            return True
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 while self._value < position:

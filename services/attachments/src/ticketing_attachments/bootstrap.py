@@ -1,8 +1,9 @@
 """Wires the attachments service's ports to adapters chosen by settings. Nothing runs at import.
 
-The service holds its reference consumer and its cleanup loop: in the embedded process it reads
-the feed the process passes in (`ticketing_feed.store.StoreFeed` over the shared event store);
-standalone, it opens the event store itself.
+The service holds its reference consumer, run by a `ticketing_feed.Subscription`, and its
+cleanup loop: in the embedded process it reads the feed the process passes in
+(`ticketing_feed.store.StoreFeed` over the shared event store); standalone, it opens the event store
+itself (or joins Kafka).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import structlog
 from ticketing_eventstore.ports import EventStore
 from ticketing_feed import EventFeed
 from ticketing_feed.configured import open_feed
+from ticketing_feed.restarts import Restarts
+from ticketing_feed.subscription import Subscription
 
 from .adapters.blobs_local import LocalBlobStore
 from .adapters.blobs_memory import InMemoryBlobStore
@@ -31,9 +33,6 @@ from .application.references import ReferenceConsumer
 from .domain import Attachment, Caller, content_disposition
 from .settings import AttachmentsSettings
 
-_log = structlog.get_logger("ticketing.attachments")
-_RESTART_DELAY = 1.0
-
 
 @dataclass
 class AttachmentsService:
@@ -42,34 +41,33 @@ class AttachmentsService:
     settings: AttachmentsSettings
     attachments: Attachments
     consumer: ReferenceConsumer
+    #: Runs the reference consumer over the feed: X-Min-Position waits on it.
+    subscription: Subscription
     owned_store: EventStore | None = None  # closed with the service when it opened it
     #: Where a download redirects (a signed URL), when downloads redirect instead of streaming.
     download_link: Callable[[Attachment], Coroutine[Any, Any, str]] | None = None
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
+    _cleaning: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     def start(self) -> None:
         """Run the reference consumer and the cleanup loop in the background (idempotent)."""
-        if not self.running:
-            self.stop_now()
-            self._tasks = [
-                asyncio.create_task(self._forever(self.consumer.run), name="attachments-refs"),
-                asyncio.create_task(self._cleanup_loop(), name="attachments-cleanup"),
-            ]
+        self.subscription.start()
+        if self._cleaning is None or self._cleaning.done():
+            cleanup = Restarts("attachments_loop", loop="cleanup").forever(self._cleanup_loop)
+            self._cleaning = asyncio.create_task(cleanup, name="attachments-cleanup")
 
     @property
     def running(self) -> bool:
-        return bool(self._tasks) and all(not t.done() for t in self._tasks)
-
-    def stop_now(self) -> None:
-        for task in self._tasks:
-            task.cancel()
+        cleaning = self._cleaning is not None and not self._cleaning.done()
+        return cleaning and self.subscription.running
 
     async def stop(self) -> None:
         """Stop both loops; what was applied is kept (the consumer resumes from its checkpoint)."""
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)  # our own cancellation goes on
+        cleaning, self._cleaning = self._cleaning, None
+        if cleaning is not None:
+            cleaning.cancel()
+        await self.subscription.stop()
+        if cleaning is not None:
+            await asyncio.gather(cleaning, return_exceptions=True)  # our own cancellation goes on
 
     async def close(self) -> None:
         await self.stop()
@@ -79,8 +77,12 @@ class AttachmentsService:
             await self.owned_store.close()
 
     async def ready(self) -> bool:
-        """The loops run and the catalog answers."""
-        return self.running and await self.attachments.catalog.ready()
+        """The loops run, the consumer is not failing and the catalog answers."""
+        return (
+            self.running
+            and await self.subscription.ready()
+            and await self.attachments.catalog.ready()
+        )
 
     # -- the public helpers the composition wires into the other services ---------------------
 
@@ -103,28 +105,14 @@ class AttachmentsService:
     async def cleanup_once(self) -> int:
         """Delete expired unreferenced uploads now, if the consumer has seen every event (an
         upload it has not yet seen referenced must not go)."""
-        if not await self.consumer.caught_up():
+        if not await self.subscription.caught_up():
             return 0
         return await self.attachments.cleanup()
 
     async def _cleanup_loop(self) -> None:
-        async def once() -> None:
-            while True:
-                await asyncio.sleep(self.settings.attachments_cleanup_interval_seconds)
-                await self.cleanup_once()
-
-        await self._forever(once)
-
-    async def _forever(self, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        # A failure (the disk, say) must not end the loop for the life of the process.
         while True:
-            try:
-                await work()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                _log.exception("attachments_loop_failed", restart_in_seconds=_RESTART_DELAY)
-            await asyncio.sleep(_RESTART_DELAY)
+            await asyncio.sleep(self.settings.attachments_cleanup_interval_seconds)
+            await self.cleanup_once()
 
 
 def catalog_from_url(url: str, *, synchronous: str = "FULL") -> AttachmentCatalog:
@@ -222,7 +210,14 @@ def build_attachments_service(
         clock=clock or (lambda: datetime.now(UTC)),
         new_id=lambda: uuid.uuid4().hex,
     )
-    consumer = ReferenceConsumer(feed=feed, catalog=catalog)
+    consumer = ReferenceConsumer(catalog=catalog)
+    # The references' restarts log as the loop did before it ran on a subscription.
+    subscription = Subscription(name="attachments_loop", feed=feed, handler=consumer)
     return AttachmentsService(
-        settings, attachments, consumer, owned, download_link=download_link(settings, blobs)
+        settings,
+        attachments,
+        consumer,
+        subscription,
+        owned,
+        download_link=download_link(settings, blobs),
     )

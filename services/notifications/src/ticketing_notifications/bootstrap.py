@@ -1,8 +1,9 @@
 """Wires the notifications service's ports to adapters chosen by settings. Nothing runs at import.
 
-Two background tasks: the consumer (feed → facts, in-app items, outbox jobs) and the sender
-(outbox → email/SMS). Neither is on the command path: a command is done once its events are
-appended, whatever happens here.
+Two background tasks: the consumer (feed → facts, in-app items, outbox jobs), run by a
+`ticketing_feed.Subscription`, and the sender (outbox → email/SMS), kept running by
+`ticketing_feed.restarts.Restarts`. Neither is on the command path: a command is done once its
+events are appended, whatever happens here.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import structlog
 from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_feed import EventFeed
 from ticketing_feed.configured import open_feed
+from ticketing_feed.restarts import Restarts
+from ticketing_feed.subscription import Subscription
 from ticketing_web.ids import new_hex_id
 
 from .adapters.email_files import EmlDirectory
@@ -33,9 +35,6 @@ from .application.sender import Sender, utc_now
 from .application.signal import Signal
 from .settings import NotificationsSettings
 
-_log = structlog.get_logger("ticketing.notifications")
-_RESTART_DELAY = 1.0
-
 
 @dataclass
 class NotificationsService:
@@ -44,20 +43,20 @@ class NotificationsService:
     settings: NotificationsSettings
     store: NotificationStore
     consumer: Consumer
+    #: Runs the consumer over the feed: X-Min-Position waits on it.
+    subscription: Subscription
     sender: Sender
     #: Notified whenever in-app items land: open SSE streams wake at once.
     items_added: Signal
     owned: list[Any] = field(default_factory=list)  # closed with the service
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False, repr=False)
+    _sending: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     def start(self) -> None:
         """Run the consumer and the sender in the background (idempotent)."""
-        if self.running:
-            return
-        self._tasks = [
-            asyncio.create_task(_forever(self.consumer.run, "consumer"), name="notify-consumer"),
-            asyncio.create_task(_forever(self.sender.run, "sender"), name="notify-sender"),
-        ]
+        self.subscription.start()
+        if self._sending is None or self._sending.done():
+            sender = Restarts("sender").forever(self.sender.run)
+            self._sending = asyncio.create_task(sender, name="notify-sender")
 
     @property
     def inbox(self) -> Inbox:
@@ -66,14 +65,17 @@ class NotificationsService:
 
     @property
     def running(self) -> bool:
-        return bool(self._tasks) and all(not t.done() for t in self._tasks)
+        sending = self._sending is not None and not self._sending.done()
+        return sending and self.subscription.running
 
     async def stop(self) -> None:
         """Stop both tasks; what they recorded is kept (they resume from the store)."""
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)  # our own cancellation goes on
+        sending, self._sending = self._sending, None
+        if sending is not None:
+            sending.cancel()
+        await self.subscription.stop()
+        if sending is not None:
+            await asyncio.gather(sending, return_exceptions=True)  # our own cancellation goes on
 
     async def close(self) -> None:
         await self.stop()
@@ -82,24 +84,8 @@ class NotificationsService:
             await resource.close()
 
     async def ready(self) -> bool:
-        """Both tasks run and the store answers."""
-        try:
-            await self.store.checkpoint()
-        except Exception:  # any failure means not ready
-            return False
-        return self.running
-
-
-async def _forever(run: Callable[[], Awaitable[None]], what: str) -> None:
-    # A failing step (the store's disk, say) must not end the task for the life of the process.
-    while True:
-        try:
-            await run()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            _log.exception(f"{what}_failed", restart_in_seconds=_RESTART_DELAY)
-        await asyncio.sleep(_RESTART_DELAY)
+        """Both tasks run, the consumer is not failing and the store answers."""
+        return self.running and await self.subscription.ready()
 
 
 def store_from_url(url: str) -> NotificationStore:
@@ -170,11 +156,12 @@ def build_notifications_service(
         sleep=sleep,
     )
     consumer = Consumer(
-        feed=feed,
         store=store,
-        batch_size=settings.consumer_batch_size,
         on_items=items_added.notify,
         on_jobs=sender.wake,
         catalogs=BrandCatalogs.configured(settings.brands_file),
     )
-    return NotificationsService(settings, store, consumer, sender, items_added, owned)
+    subscription = Subscription(
+        name="consumer", feed=feed, handler=consumer, batch_size=settings.consumer_batch_size
+    )
+    return NotificationsService(settings, store, consumer, subscription, sender, items_added, owned)

@@ -1,35 +1,32 @@
 """Wires the query service's ports to adapters chosen by settings. Nothing runs at import.
 
-The service holds its own projector: in the embedded process it follows the tickets service's
-event store object directly (commits wake it at once); standalone, it opens the store itself.
+The service holds its own projector, run by a `ticketing_feed.Subscription`: in the embedded
+process it follows the tickets service's event store object directly (commits wake it at once);
+standalone, it opens the store itself (or joins Kafka). A replica (TICKETING_QUERY_PROJECTOR=false)
+projects nothing and follows the read model's checkpoint instead.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import structlog
 from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_eventstore.ports import EventReader, EventStore
 from ticketing_feed import EventFeed
 from ticketing_feed.configured import open_feed
 from ticketing_feed.store import StoreFeed
+from ticketing_feed.subscription import Subscription
 from ticketing_web.internal_client import attachments_client
 
 from .adapters.attachments_http import HttpAttachmentCatalog
 from .adapters.readmodel_memory import InMemoryReadModel
 from .adapters.readmodel_sqlite import SqliteReadModel
-from .application.monitor import MonitoredFeed, ProjectionMonitor
 from .application.ports import AttachmentCatalog, ReadModel
 from .application.projector import Projector
 from .application.queries import TicketQueries
 from .domain.search import normalize
 from .settings import QuerySettings
-
-_log = structlog.get_logger("ticketing.query")
-_RESTART_DELAY = 1.0
 
 
 @dataclass
@@ -40,14 +37,15 @@ class QueryService:
     read_model: ReadModel
     feed: EventFeed
     projector: Projector
-    monitor: ProjectionMonitor
+    #: Runs the projector (or, on a replica, follows the checkpoint): X-Min-Position waits,
+    #: readiness and the projection metrics come from it.
+    subscription: Subscription
     queries: TicketQueries
     owned_store: EventStore | None = None  # closed with the service when it opened it
     #: The HTTP client to the attachments service, when this process opened one.
     attachments_client: HttpAttachmentCatalog | None = None
     #: The brands' departments and request types, to label tickets with (TICKETING_BRANDS_FILE).
     catalogs: BrandCatalogs = field(default_factory=BrandCatalogs)
-    _task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     @property
     def attachments(self) -> AttachmentCatalog | None:
@@ -63,19 +61,11 @@ class QueryService:
         """Run the projector in the background (idempotent)."""
         # Build the search normaliser's tables now, not inside the first request that needs them.
         normalize("")
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._project(), name="query-projector")
-
-    @property
-    def projecting(self) -> bool:
-        return self._task is not None and not self._task.done()
+        self.subscription.start()
 
     async def stop(self) -> None:
         """Stop the projector; what it applied is kept (it resumes from the checkpoint)."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)  # our own cancellation goes on
+        await self.subscription.stop()
 
     async def close(self) -> None:
         await self.stop()
@@ -86,28 +76,9 @@ class QueryService:
             await self.owned_store.close()
 
     async def ready(self) -> bool:
-        """The projector (or, without one, the checkpoint follower) runs and the read model
-        answers."""
-        try:
-            await self.read_model.checkpoint()
-        except Exception:  # any failure means not ready
-            return False
-        return self.projecting
-
-    async def _project(self) -> None:
-        # A failing batch (the read model's disk, say) must not end projection for the life of
-        # the process: log, wait, resume from the checkpoint, which applies nothing twice.
-        while True:
-            try:
-                if self.settings.query_projector:
-                    await self.projector.run()
-                else:  # a replica: another process projects into the shared read model
-                    await self.projector.follow(self.settings.query_checkpoint_poll_seconds)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                _log.exception("projector_failed", restart_in_seconds=_RESTART_DELAY)
-            await asyncio.sleep(_RESTART_DELAY)
+        """The projector (or, without one, the checkpoint follower) runs without failing and
+        the read model answers."""
+        return await self.subscription.ready()
 
 
 def read_model_from_url(url: str) -> ReadModel:
@@ -145,20 +116,23 @@ def build_query_service(
         opened = open_feed(settings, event_store_url=settings.resolved_event_store_url())
         source, owned = opened.feed, opened.store
     read_model = read_model or read_model_from_url(settings.resolved_read_model_url())
-    monitor = ProjectionMonitor(source)
-    projector = Projector(
-        feed=MonitoredFeed(source, monitor),
-        read_model=read_model,
+    projector = Projector(read_model=read_model)
+    subscription = Subscription(
+        name="projector",
+        feed=source,
+        handler=projector,
         batch_size=settings.projector_batch_size,
-        on_applied=monitor.applied,
+        # a replica: another process projects into the shared read model
+        replica_poll_seconds=None
+        if settings.query_projector
+        else settings.query_checkpoint_poll_seconds,
     )
-    monitor.follow(lambda: projector.applied)
     service = QueryService(
         settings,
         read_model,
         source,
         projector,
-        monitor,
+        subscription,
         TicketQueries(read_model),
         owned,
         catalogs=BrandCatalogs.configured(settings.brands_file),

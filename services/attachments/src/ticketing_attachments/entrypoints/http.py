@@ -53,7 +53,7 @@ def caller_of(identity: Identity) -> Caller:
 
 async def _referenced(request: Request, position: int) -> bool:
     service = _service(request)
-    return await service.consumer.wait_for(position, service.settings.min_position_wait_seconds)
+    return await service.subscription.wait_for(position, service.settings.min_position_wait_seconds)
 
 
 class AttachmentCreated(BaseModel):

@@ -4,8 +4,9 @@ At-least-once and idempotent. It resumes after the store's checkpoint; a ticket'
 the version of the last event folded in, so an event seen before decides nothing again; and
 even when it does (facts and checkpoint lost together), in-app items are keyed by (event,
 recipient) and outbox jobs by (event, channel, recipient), so a redelivered event adds nothing.
-The command path never waits for any of this: it runs as a background task. Reads carrying
-`X-Min-Position` wait on its applied position (`wait_for`), woken as each batch is recorded.
+The command path never waits for any of this: the service's `ticketing_feed.Subscription` runs
+it in the background (resuming after `checkpoint`), and reads carrying `X-Min-Position` wait on
+that subscription's applied position, woken as each batch is recorded.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from collections.abc import Callable
 
 from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_contracts.topics import is_hex_id
-from ticketing_feed import EventFeed, EventIn, FeedBatch
-from ticketing_feed.applied import AppliedPosition
+from ticketing_feed import EventIn, FeedBatch
 from ticketing_model import TicketFacts
 
 from ticketing_notifications.domain.rules import CUSTOMER, Notice, decide
@@ -47,36 +47,19 @@ class Consumer:
     def __init__(
         self,
         *,
-        feed: EventFeed,
         store: NotificationStore,
-        batch_size: int = 500,
         on_items: Callable[[], None] | None = None,
         on_jobs: Callable[[], None] | None = None,
         catalogs: BrandCatalogs | None = None,
     ) -> None:
-        self._feed = feed
         self._catalogs = catalogs or BrandCatalogs()
         self._store = store
-        self._batch_size = batch_size
         self._on_items = on_items
         self._on_jobs = on_jobs
-        self._applied = AppliedPosition()
 
-    @property
-    def position(self) -> int:
-        """The position applied so far, as this process knows it."""
-        return self._applied.value
-
-    async def wait_for(self, position: int, timeout: float) -> bool:  # noqa: ASYNC109 - a bound, not a cancel scope
-        """Wait until `position` is applied; False if `timeout` seconds pass first."""
-        return await self._applied.wait_for(position, timeout)
-
-    async def run(self) -> None:
-        """Catch up from the checkpoint, then follow live events until cancelled."""
-        # Readers already waiting may be satisfied by what an earlier run recorded.
-        self._applied.advance(await self._store.checkpoint())
-        async for batch in self._feed.batches(after=self.position, max_events=self._batch_size):
-            await self.apply(batch)
+    async def checkpoint(self) -> int:
+        """The position recorded so far (a restart resumes after it)."""
+        return await self._store.checkpoint()
 
     async def apply(self, batch: FeedBatch) -> list[str]:
         """Decide and record one feed batch; returns the ids of the in-app items it added."""
@@ -109,9 +92,9 @@ class Consumer:
                         preferences[who] = await self._store.preferences(*who)
                     wants = preferences[who]
                 self._notify(event, decision.facts, notice, wants, items, jobs)
-        position = max(batch.reached, self.position)
-        added = await self._store.record(Consumed(list(changed.values()), items, jobs, position))
-        self._applied.advance(position)  # recorded now: readers of this position may go on
+        added = await self._store.record(
+            Consumed(list(changed.values()), items, jobs, batch.reached)
+        )
         if added and self._on_items is not None:
             self._on_items()
         if jobs and self._on_jobs is not None:

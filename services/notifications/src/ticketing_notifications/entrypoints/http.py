@@ -64,7 +64,7 @@ NotificationsDep = Annotated[NotificationsService, Depends(notifications_service
 
 async def _consumed(request: Request, position: int) -> bool:
     service = _service(request)
-    return await service.consumer.wait_for(position, service.settings.min_position_wait_seconds)
+    return await service.subscription.wait_for(position, service.settings.min_position_wait_seconds)
 
 
 #: On every GET (only reads wait: a command's X-Min-Position would mean nothing).

@@ -1,8 +1,10 @@
 """The projector: folds ticket events from the feed into the read model, batch by batch.
 
-At-least-once and idempotent: it resumes after the read model's checkpoint, and a view only moves
+The query service's `BatchHandler`: its `ticketing_feed.Subscription` runs it (resumes after the
+read model's checkpoint, restarts it after a failure, wakes readers waiting for a position with
+X-Min-Position once a batch is durable). At-least-once and idempotent: a view only moves
 forward by version, so events delivered again (after a crash, a redelivery, a replay) change
-nothing. Readers waiting for a position (X-Min-Position) are woken as batches land.
+nothing.
 
 It keeps the views it wrote last (`RecentViews`) and loads from the read model only the others:
 one projector writes a read model, so what it wrote is what is stored. Live, a batch is a
@@ -12,12 +14,10 @@ back) was about a third of a batch's time in the lag bench.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from ticketing_feed import EventFeed, EventIn, FeedBatch
+from ticketing_feed import EventIn, FeedBatch
 
 from ticketing_query.domain.search import tokens
 from ticketing_query.domain.view import MessageView, TicketView, fold
@@ -79,78 +79,25 @@ class RecentViews:
 
 
 class Projector:
-    def __init__(
-        self,
-        *,
-        feed: EventFeed,
-        read_model: ReadModel,
-        batch_size: int = 1000,
-        on_applied: Callable[[int, int, float], None] | None = None,
-    ) -> None:
-        self._feed = feed
+    def __init__(self, *, read_model: ReadModel) -> None:
         self._read_model = read_model
-        self._batch_size = batch_size
-        self._on_applied = on_applied
-        self._applied = 0
-        self._changed = asyncio.Condition()
         self._recent = RecentViews()
 
-    @property
-    def applied(self) -> int:
-        """The position applied so far, as this process knows it."""
-        return self._applied
-
-    async def run(self) -> None:
-        """Catch up from the checkpoint, then follow live events until cancelled."""
-        self._recent.clear()  # a run after a failure trusts only the read model
-        checkpoint = await self._read_model.checkpoint()
-        async with self._changed:  # readers already waiting may be satisfied by the checkpoint
-            self._applied = checkpoint
-            self._changed.notify_all()
-        async for batch in self._feed.batches(after=self._applied, max_events=self._batch_size):
-            await self.apply(batch)
-
-    async def follow(self, every: float) -> None:
-        """Serve a read model that another process projects: take its checkpoint as applied,
-        read every `every` seconds, so X-Min-Position keeps its meaning on API replicas."""
-        while True:
-            checkpoint = await self._read_model.checkpoint()
-            if checkpoint > self._applied:
-                async with self._changed:
-                    self._applied = checkpoint
-                    self._changed.notify_all()
-            await asyncio.sleep(every)
+    async def checkpoint(self) -> int:
+        """The position the read model has applied up to (a restart resumes after it)."""
+        return await self._read_model.checkpoint()
 
     async def apply(self, batch: FeedBatch) -> None:
-        """Fold one feed batch into the read model and advance the checkpoint."""
-        started = time.perf_counter()
+        """Fold one feed batch into the read model and advance the checkpoint to its `reached`."""
         keys = dict.fromkeys((e.brand_id, e.ticket_id) for e in batch.events)
         views, unknown = self._recent.take(keys)
         if unknown:
             views |= await self._read_model.load(unknown)
         stored = {key: view.version for key, view in views.items()}
         changed, messages = fold_batch(views, batch.events)
-        position = max(batch.reached, self._applied)
-        if changed or messages or position > self._applied:
-            try:
-                await self._read_model.apply(ProjectionBatch(changed, messages, position, stored))
-            except BaseException:
-                self._recent.clear()  # what is stored now is not known here
-                raise
-        self._recent.put(views.values())
-        async with self._changed:
-            self._applied = position
-            self._changed.notify_all()
-        if self._on_applied is not None:
-            self._on_applied(len(batch.events), position, time.perf_counter() - started)
-
-    async def wait_for(self, position: int, timeout: float) -> bool:  # noqa: ASYNC109 - a bound, not a cancel scope
-        """Wait until `position` is applied; False if `timeout` seconds pass first."""
-        if self._applied >= position:
-            return True
         try:
-            async with asyncio.timeout(timeout), self._changed:
-                await self._changed.wait_for(lambda: self._applied >= position)
-        except TimeoutError:
-            return False
-        return True
+            await self._read_model.apply(ProjectionBatch(changed, messages, batch.reached, stored))
+        except BaseException:
+            self._recent.clear()  # what is stored now is not known here
+            raise
+        self._recent.put(views.values())

@@ -33,16 +33,18 @@ async def rebuild(
     progress(0, head, 0.0)
     if head == 0:
         return 0
-    projector = Projector(feed=feed, read_model=read_model, batch_size=batch_size)
+    projector = Projector(read_model=read_model)
+    reached = 0
     async with _prefetched(feed.batches(after=0, max_events=batch_size)) as batches:
         async for batch in batches:
             await projector.apply(batch)
+            reached = batch.reached
             folded += len(batch.events)
             elapsed = time.perf_counter() - started
             progress(min(batch.reached, head), head, folded / elapsed if elapsed else 0.0)
             if batch.reached >= head:
                 break
-    return projector.applied
+    return reached
 
 
 @contextlib.asynccontextmanager

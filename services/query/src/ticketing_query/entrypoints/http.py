@@ -53,7 +53,7 @@ QueryDep = Annotated[QueryService, Depends(query_service)]
 
 async def _projected(request: Request, position: int) -> bool:
     service = _service(request)
-    return await service.projector.wait_for(position, service.settings.min_position_wait_seconds)
+    return await service.subscription.wait_for(position, service.settings.min_position_wait_seconds)
 
 
 router = APIRouter(
@@ -175,8 +175,8 @@ def attach(app: FastAPI, service: QueryService) -> None:
     app.state.query = service
     app.include_router(router)
     app.add_exception_handler(AttachmentsUnavailable, _attachments_unavailable)
-    register(app.state.metrics.registry, service.monitor)
-    app.add_middleware(RefreshBeforeScrape, monitor=service.monitor)
+    register(app.state.metrics.registry, service.subscription)
+    app.add_middleware(RefreshBeforeScrape, subscription=service.subscription)
 
 
 async def _attachments_unavailable(_: Request, exc: Exception) -> Response:
