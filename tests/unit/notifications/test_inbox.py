@@ -11,7 +11,7 @@ from ticketing_notifications.application.inbox import Inbox, NotAllowed
 from ticketing_notifications.application.ports import Preferences, Viewer
 from ticketing_notifications.domain.rules import DEPARTMENT
 
-from .events import PushFeed, Story
+from .events import Story
 
 FINANCE = Viewer("acme", "agent-finance", DEPARTMENT, frozenset({"finance"}))
 REFUNDS = Viewer("acme", "agent-refunds", DEPARTMENT, frozenset({"refunds"}))
@@ -21,7 +21,7 @@ async def _inbox_with_three_items() -> Inbox:
     store = InMemoryNotificationStore()
     story = Story()
     events = [story.opened(), story.message(by="customer"), story.message(by="customer")]
-    await Consumer(feed=PushFeed(), store=store).apply(FeedBatch(events, events[-1].position))
+    await Consumer(store=store).apply(FeedBatch(events, events[-1].position))
     return Inbox(store, sender_owner="sender-1")
 
 

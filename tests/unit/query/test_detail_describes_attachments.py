@@ -70,7 +70,7 @@ async def test_each_side_gets_descriptions_of_the_files_it_may_see_and_no_others
     note = PostMessage(opened.ticket_id, "پرونده مالی", attachment_ids=(NOTE_FILE,), internal=True)
     await handlers.post_message(AGENT, note)
     read_model = InMemoryReadModel()
-    projector = Projector(feed=StoreFeed(store), read_model=read_model)
+    projector = Projector(read_model=read_model)
     async with aclosing(StoreFeed(store).batches(after=0)) as batches:  # type: ignore[type-var]
         await projector.apply(await anext(batches))
     catalogue = Catalogue()
