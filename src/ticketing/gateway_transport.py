@@ -184,19 +184,24 @@ class UpstreamTransport(httpx.AsyncBaseTransport):
         head.append(b"\r\n")
         writer = conn.writer
         chunked = request.headers.get("transfer-encoding", "").lower() == "chunked"
+        # Written with the body's first piece: one send for a command (head and body together).
+        pending = [b"".join(head)]
         try:
             async with asyncio.timeout(write_timeout):
-                writer.write(b"".join(head))
                 if "content-length" in request.headers or chunked:
                     assert isinstance(request.stream, httpx.AsyncByteStream)
                     async for chunk in request.stream:
-                        if chunked and chunk:
-                            writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                        elif chunk:
-                            writer.write(chunk)
-                        await writer.drain()
+                        if chunk:
+                            pending.append(
+                                b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk
+                            )
+                            writer.write(b"".join(pending))
+                            pending = []
+                            await writer.drain()
                     if chunked:
-                        writer.write(b"0\r\n\r\n")
+                        pending.append(b"0\r\n\r\n")
+                if pending:
+                    writer.write(b"".join(pending))
                 await writer.drain()
         except TimeoutError:
             raise httpx.WriteTimeout("sending the request to the service") from None
