@@ -1,7 +1,7 @@
 """CPU per command across every process of a deployment, embedded and distributed.
 
     .venv/bin/python -m bench.cpu_bench [embedded] [distributed]
-        [--pairs 1000] [--rate 50] [--engines private|shared]
+        [--pairs 1000] [--rate 50] [--engines private|shared] [--set TICKETING_NAME=VALUE ...]
 
 A figure that does not depend on the machine's load the way rates and latencies do: CPU-seconds
 (utime + stime from /proc/<pid>/stat, every thread, and every process below each one) that the
@@ -29,6 +29,10 @@ pairs answered 2xx is `ms_per_open_reply`, per process and in all. The idle CPU 
 too (it is part of what a deployment costs at that rate); `idle_ms_per_s` says how much, and
 `net_of_idle_ms_per_open_reply` is the figure with that idle rate over the window taken off (a
 JVM still warming up after its start shows there as idle CPU).
+
+`--set` gives every process of the distributed deployment a setting (their environment is
+otherwise cleared of TICKETING_*), to measure what a setting costs: e.g. the relay's marker
+interval.
 
 `run()` returns the figures as a dict (bench/run.py).
 """
@@ -263,14 +267,17 @@ def embedded_part(pairs: int, rate: float) -> dict[str, Any]:
             server.stop()
 
 
-def distributed_part(pairs: int, rate: float, engines_kind: str) -> dict[str, Any]:
+def distributed_part(
+    pairs: int, rate: float, engines_kind: str, settings: dict[str, str] | None = None
+) -> dict[str, Any]:
     from bench.distributed_bench import _environment, _topology, engines_for
     from ticketing.distributed import started
 
     async def measured(scratch: Path) -> dict[str, Any]:
         with engines_for(engines_kind, scratch) as engines:
             async with _topology(engines, scratch, "cpu") as topology:
-                with started(topology, base_env=_environment(), timeout=120) as supervisor:
+                base_env = _environment() | (settings or {})
+                with started(topology, base_env=base_env, timeout=120) as supervisor:
                     pids = {r.process.name: r.popen.pid for r in supervisor.running}
                     shared = REPO / "var" / "engines"
                     own = scratch if engines_kind == "private" else shared
@@ -295,6 +302,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--pairs", type=int, default=PAIRS)
     parser.add_argument("--rate", type=float, default=RATE, help="open+reply pairs per second")
     parser.add_argument("--engines", choices=("private", "shared"), default="private")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="TICKETING_NAME=VALUE",
+        help="a setting for every process of the distributed deployment (repeatable), e.g. "
+        "TICKETING_RELAY_MARKER_INTERVAL_MS=200",
+    )
     return parser
 
 
@@ -304,12 +319,15 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv or [])
     if unknown := set(args.modes) - set(MODES):
         parser.error(f"unknown mode(s) {sorted(unknown)}; choose from {', '.join(MODES)}")
-    figures: dict[str, Any] = {}
+    settings = dict(item.split("=", 1) for item in args.set)
+    if bad := [name for name in settings if not name.startswith("TICKETING_")]:
+        parser.error(f"--set takes TICKETING_* settings only, not {bad}")
+    figures: dict[str, Any] = {"settings": settings} if settings else {}
     for mode in args.modes or MODES:
         if mode == "embedded":
             figures[mode] = embedded_part(args.pairs, args.rate)
         else:
-            figures[mode] = distributed_part(args.pairs, args.rate, args.engines)
+            figures[mode] = distributed_part(args.pairs, args.rate, args.engines, settings)
         print(f"[cpu] {mode}: {_summary(figures[mode])}", flush=True)
     return figures
 
