@@ -16,19 +16,20 @@ whole deployment spends per open+reply, split by process.
   started and the engines' (their pid files: Kafka's JVM, the FerretDB launcher, MinIO).
 
 Method, the same for both: 64 customers of a brand of the run's own (HS256 tokens with the dev
-secret). First `IDLE_SECONDS` with no load (each process's idle CPU, reported apart: pollers,
-heartbeats, the JVM), then `WARMUP_PAIRS` untimed pairs. Then, open-loop at `--rate` pairs a
-second, `--pairs` pairs: `POST /v1/tickets` (Persian title and body, department `technical`) and,
+secret). First `WARMUP_PAIRS` untimed pairs at the same rate (a Kafka just started idles at ~300 ms
+of CPU a second for its first minute, ~55 once warm), then `IDLE_SECONDS` with no load (each
+process's idle CPU, reported apart: pollers, heartbeats, the JVM). Then, open-loop at `--rate` pairs
+a second, `--pairs` pairs: `POST /v1/tickets` (Persian title and body, department `technical`) and,
 on its answer, `POST /v1/tickets/{id}/messages` as the same customer, each pair on a keep-alive
-connection of a pool (http_bench's raw client; a new connection when none is free). The CPU of
-every process is read just before the first pair and again once the deployment has absorbed the
-load: the last reply's position visible to a `GET /v1/tickets/{id}` and to a
-`GET /v1/notifications` (both with `X-Min-Position`, retried on 503), then `TAIL_SECONDS` more
-for the consumers that cannot be asked (attachments' references). The difference divided by the
-pairs answered 2xx is `ms_per_open_reply`, per process and in all. The idle CPU is in the window
-too (it is part of what a deployment costs at that rate); `idle_ms_per_s` says how much, and
-`net_of_idle_ms_per_open_reply` is the figure with that idle rate over the window taken off (a
-JVM still warming up after its start shows there as idle CPU).
+connection of a pool (http_bench's raw client; a new connection when none is free). The CPU of every
+process is read just before the first pair and again once the deployment has absorbed the load: the
+last reply's position visible to a `GET /v1/tickets/{id}` and to a `GET /v1/notifications` (both
+with `X-Min-Position`, retried on 503), then `TAIL_SECONDS` more for the consumers that cannot be
+asked (attachments' references). The difference divided by the pairs answered 2xx is
+`ms_per_open_reply`, per process and in all. The idle CPU is in the window too (it is part of what a
+deployment costs at that rate); `idle_ms_per_s` says how much, and `net_of_idle_ms_per_open_reply`
+is the figure with that idle rate over the window taken off (a JVM still warming up after its start
+shows there as idle CPU).
 
 `--set` gives every process of the distributed deployment a setting (their environment is
 otherwise cleared of TICKETING_*), to measure what a setting costs: e.g. the relay's marker
@@ -71,7 +72,7 @@ REPO = Path(__file__).resolve().parents[1]
 PAIRS = 1000
 RATE = 50.0  # pairs per second: 100 commands per second
 CUSTOMERS = 64
-WARMUP_PAIRS = 50
+WARMUP_PAIRS = 500  # a JVM just started (the private Kafka) compiles its hot paths first
 IDLE_SECONDS = 5.0
 TAIL_SECONDS = 2.0
 SETTLE_TIMEOUT = 120.0
@@ -186,11 +187,11 @@ async def measure(base_url: str, pids: dict[str, int], pairs: int, rate: float) 
     from ticketing_tickets.settings import DEV_JWT_SECRET
 
     tokens = _tokens(DEV_JWT_SECRET, CUSTOMERS)
+    warm = await drive(port, tokens, WARMUP_PAIRS, rate)
+    await settle(base_url, warm)
     idle0, idle_at = cpu_by_process(pids), time.perf_counter()
     await asyncio.sleep(IDLE_SECONDS)
     idle1, idle_s = cpu_by_process(pids), time.perf_counter() - idle_at
-    warm = await drive(port, tokens, WARMUP_PAIRS, rate)
-    await settle(base_url, warm)
     load0 = os.getloadavg()[0]
     before, began = cpu_by_process(pids), time.perf_counter()
     driven = await drive(port, tokens, pairs, rate, first=WARMUP_PAIRS)
