@@ -145,7 +145,9 @@ class UpstreamTransport(httpx.AsyncBaseTransport):
         if self._closed or len(stack) >= self._max_idle:
             conn.close()
             return
-        conn.idle_since = time.monotonic()
+        conn.idle_since = now = time.monotonic()
+        while stack and now - stack[0].idle_since >= self._expiry:  # the oldest: not left open
+            stack.pop(0).close()
         stack.append(conn)
 
     # -- one request ------------------------------------------------------------------------

@@ -178,3 +178,25 @@ async def test_a_service_that_is_not_there_is_a_connect_error() -> None:
     async with httpx.AsyncClient(transport=UpstreamTransport()) as client:
         with pytest.raises(httpx.ConnectError):
             await client.get(f"http://127.0.0.1:{port}/readyz")
+
+
+async def test_a_connection_idle_past_the_expiry_is_closed_when_another_comes_back() -> None:
+    service = Service(lambda conn, n: ok(b"{}"))
+    server = await asyncio.start_server(service.handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    transport = UpstreamTransport(keepalive_expiry=2.0)
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", transport=transport
+        ) as client:
+            async with asyncio.TaskGroup() as both:  # two at once: two connections kept
+                both.create_task(client.get("/v1/counters"))
+                both.create_task(client.get("/v1/counters"))
+            for _ in range(2):  # the one on top is used every 1.2 s; the other only ages
+                await asyncio.sleep(1.2)
+                assert (await client.get("/v1/counters")).status_code == 200
+            kept = [c for stack in transport._idle.values() for c in stack]
+    finally:
+        server.close()
+    assert service.connections == 2  # the one on top was reused each time
+    assert len(kept) == 1  # the other, idle 2.4 s, was closed, not left open in the stack
