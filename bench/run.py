@@ -38,6 +38,7 @@ BENCHES = {
     "notifications": "bench.notifications_bench",
     "relay": "bench.relay_bench",
     "distributed": "bench.distributed_bench",
+    "cpu": "bench.cpu_bench",
     "panel": "bench.panel_bench",
 }
 
@@ -68,6 +69,20 @@ class Row:
         }
         return checks[op](value, threshold)
 
+
+#: The processes of the distributed deployment, as bench.cpu_bench names them.
+DISTRIBUTED_PROCESSES = (
+    "gateway",
+    "tickets",
+    "relay",
+    "kafka",
+    "query",
+    "ferretdb",
+    "notifications",
+    "attachments",
+    "panel",
+    "minio",
+)
 
 ROWS: dict[str, list[Row]] = {
     "eventstore": [
@@ -198,6 +213,39 @@ ROWS: dict[str, list[Row]] = {
         Row("commands never visible", ("lag", "not_visible_after_drain"), "commands", ("==", 0)),
         Row("kill -9 run: kills", ("kill", "kills"), "kills"),
         Row("kill -9 run: checks failed", ("kill", "failures"), "runs", ("==", 0)),
+    ],
+    "cpu": [
+        Row(
+            "CPU per open+reply, embedded, every process",
+            ("embedded", "ms_per_open_reply"),
+            "ms of CPU",
+        ),
+        Row("  the same, net of idle", ("embedded", "net_of_idle_ms_per_open_reply"), "ms of CPU"),
+        Row(
+            "CPU per open+reply, distributed, every process",
+            ("distributed", "ms_per_open_reply"),
+            "ms of CPU",
+        ),
+        Row(
+            "  the same, net of idle",
+            ("distributed", "net_of_idle_ms_per_open_reply"),
+            "ms of CPU",
+        ),
+        *(
+            Row(
+                f"  distributed: {name}",
+                ("distributed", "processes", name, "ms_per_open_reply"),
+                "ms of CPU",
+            )
+            for name in DISTRIBUTED_PROCESSES
+        ),
+        Row("distributed: idle CPU, every process", ("distributed", "idle_ms_per_s"), "ms/s"),
+        Row(
+            "distributed: pairs/s reached (asked: 50)",
+            ("distributed", "reached_pairs_per_s"),
+            "pairs/s",
+        ),
+        Row("errors (non-2xx)", ("distributed", "errors"), "requests", ("==", 0)),
     ],
 }
 

@@ -40,6 +40,7 @@ from ticketing_web.problems import PreferredLanguage, install_problem_handlers, 
 
 from ticketing.gateway_openapi import merge_openapi
 from ticketing.gateway_routes import Routed, Upstream, WrongMethod, route
+from ticketing.gateway_transport import UpstreamTransport
 
 DOCS_STATIC = "/static-offline-docs"
 
@@ -142,14 +143,10 @@ class Gateway:
         connect = settings.gateway_connect_timeout_seconds
         self._timeout = httpx.Timeout(settings.gateway_read_timeout_seconds, connect=connect)
         self._stream_timeout = httpx.Timeout(None, connect=connect)
-        # No pool limit: each open SSE stream holds a connection for as long as it lasts.
-        # One retry on connect errors (nothing was sent, so any method may be retried).
+        # No connection limit: each open SSE stream holds a connection for as long as it lasts.
+        # UpstreamTransport: keep-alive connections per service, one retry on connect errors.
         self._client = httpx.AsyncClient(
-            transport=transport
-            or httpx.AsyncHTTPTransport(
-                retries=1, limits=httpx.Limits(max_connections=None, max_keepalive_connections=200)
-            ),
-            follow_redirects=False,
+            transport=transport or UpstreamTransport(), follow_redirects=False
         )
         self._requests = Counter(
             "gateway_upstream_requests_total",

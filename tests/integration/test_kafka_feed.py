@@ -88,6 +88,29 @@ async def test_a_restart_gets_again_only_the_batch_that_was_not_handled(topics: 
 
 
 @pytest.mark.integration
+async def test_with_a_commit_interval_handled_batches_are_committed_together(
+    topics: Topics,
+) -> None:
+    topic = await topics(1)
+    await topic.publish(*(envelope(n, n, ticket_id=TICKET) for n in range(1, 7)))
+    group = "ticketing-notifications-interval"
+    feed = topic.feed(group, commit_interval=60.0)
+    seen: list[dict[int, int | None]] = []
+
+    async with aclosing(feed.batches(after=0, max_events=2)) as stream:  # type: ignore[type-var]
+        async with asyncio.timeout(LIMIT):
+            async for batch in stream:
+                seen.append(await topic.committed(group))
+                if batch.events[-1].position == 6:
+                    break
+    # Nothing is committed while the interval runs; closing commits what was handled (the
+    # first two batches, not the one in flight).
+    assert len(seen) == 3
+    assert seen == [{0: None}] * 3
+    assert await topic.committed(group) == {0: 4}
+
+
+@pytest.mark.integration
 async def test_poison_records_are_parked_with_the_reason_and_the_feed_goes_on(
     topics: Topics,
 ) -> None:

@@ -1,5 +1,7 @@
 """The projector folds a batch onto the views it wrote last instead of loading them again (it is
-the read model's one writer), and trusts only the read model again after an apply that failed."""
+the read model's one writer), loads nothing for an opening, checks a kept view against the
+stream version of the batch's first event, and trusts only the read model again after an apply
+that failed."""
 
 from __future__ import annotations
 
@@ -82,10 +84,42 @@ async def test_a_ticket_it_just_wrote_is_folded_without_loading_it_again() -> No
     projector = Projector(read_model=read_model)
     for event in (opened, reply, read):
         await projector.apply(one(event))
-    assert read_model.loaded == [[("acme", ticket_id)]]  # only before the opening
+    assert read_model.loaded == []  # an opening has nothing stored to fold onto
     view = await read_model.get("acme", ticket_id)
     assert view is not None
     assert (view.version, view.customer_unread) == (3, 0)
+
+
+async def test_a_redelivered_opening_leaves_the_newer_stored_view_and_its_messages_alone() -> None:
+    ticket_id, (opened, reply, read) = await history()
+    read_model = CountingReadModel()
+    await Projector(read_model=read_model).apply(
+        FeedBatch([opened, reply, read], read.position)
+    )
+    restarted = Projector(read_model=read_model)  # nothing kept
+    await restarted.apply(FeedBatch([opened, reply], reply.position))  # Kafka delivers again
+    assert read_model.loaded == []
+    view = await read_model.get("acme", ticket_id)
+    assert view is not None
+    assert (view.version, view.customer_unread) == (3, 0)
+    assert len(await read_model.messages("acme", ticket_id)) == 2
+    await restarted.apply(one(read))  # what it kept is version 2: one below, no load
+    assert read_model.loaded == []
+
+
+async def test_a_kept_view_more_than_one_version_behind_the_batch_is_loaded_again() -> None:
+    ticket_id, (opened, reply, read) = await history()
+    read_model = CountingReadModel()
+    projector = Projector(read_model=read_model)
+    await projector.apply(one(opened))
+    await Projector(read_model=read_model).apply(one(reply))  # another
+    assert read_model.loaded == [[("acme", ticket_id)]]  # that one kept nothing
+    await projector.apply(one(read))  # it kept version 1; the read is version 3
+    assert read_model.loaded == [[("acme", ticket_id)], [("acme", ticket_id)]]
+    view = await read_model.get("acme", ticket_id)
+    assert view is not None
+    assert (view.version, view.customer_unread) == (3, 0)
+    assert len(await read_model.messages("acme", ticket_id)) == 2
 
 
 async def test_after_a_failed_apply_the_next_batch_loads_what_is_stored() -> None:
@@ -97,7 +131,7 @@ async def test_after_a_failed_apply_the_next_batch_loads_what_is_stored() -> Non
     with pytest.raises(ConnectionError):
         await projector.apply(one(reply))
     await projector.apply(FeedBatch([reply, read], read.position))  # redelivered, then on
-    assert read_model.loaded == [[("acme", ticket_id)], [("acme", ticket_id)]]
+    assert read_model.loaded == [[("acme", ticket_id)]]  # after the failure only
     assert len(await read_model.messages("acme", ticket_id)) == 2
     view = await read_model.get("acme", ticket_id)
     assert view is not None

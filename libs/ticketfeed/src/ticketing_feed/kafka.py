@@ -16,7 +16,9 @@ one partition, in order) and position markers that the relay sends to every part
   their positions only (they were handled: never handed out or parked again), so its last
   position is known at once even when no new record comes (traffic stopped before a rebalance).
 - Commit after handling, never automatically: the offsets of a batch are committed when the
-  consumer asks for the next batch (it has handled this one by then). Closing the iterator
+  consumer asks for the next batch (it has handled this one by then), at most once every
+  `commit_interval` seconds (0: after every batch; what was handled meanwhile goes with the next
+  commit, and a crash before it hands those batches out again). Closing the iterator
   commits nothing the consumer was given last; the next `batches()` starts from the committed
   offsets, so at most that one batch comes again (consumers are idempotent).
 - Rebalances: when partitions are revoked, what was handled there is committed while this
@@ -56,6 +58,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
@@ -104,6 +107,7 @@ class KafkaFeed:
         retry_max: float = 30.0,
         head_timeout: float = 5.0,
         client_id: str = "ticketing-feed",
+        commit_interval: float = 0.0,
     ) -> None:
         if not bootstrap or not topic or not group_id or not dead_letter_topic:
             raise ValueError("KafkaFeed needs a bootstrap, a topic, a group id and a DLQ topic")
@@ -118,6 +122,7 @@ class KafkaFeed:
         self.retry_max = retry_max
         self.head_timeout = head_timeout
         self.client_id = client_id
+        self.commit_interval = commit_interval
         self._seen = 0  # the highest position any of this feed's iterations has read
         self._assigned: frozenset[int] = frozenset()
 
@@ -133,7 +138,7 @@ class KafkaFeed:
         session = _Session(self, after)
         try:
             await session.open()
-            cursor = after
+            cursor, committed_at = after, time.monotonic()
             while True:
                 events, offsets = await session.poll(max_events)
                 reached = max(cursor, session.reached())
@@ -144,7 +149,9 @@ class KafkaFeed:
                     session.handled_in_flight()  # asked for more: the batch is handled
                 else:  # markers that move nothing, parked records: nothing to hand out
                     session.handled.update(offsets)
-                await session.commit()
+                if time.monotonic() - committed_at >= self.commit_interval:
+                    await session.commit()
+                    committed_at = time.monotonic()
         finally:
             await session.close()
 
@@ -158,7 +165,7 @@ class KafkaFeed:
             dead_letter_topic=settings.kafka_dead_letter_topic,
             partitions=settings.kafka_partitions,
             replication_factor=settings.kafka_replication_factor,
-            **options,
+            **({"commit_interval": settings.kafka_commit_interval_ms / 1000} | options),
         )
 
     async def head(self) -> int:

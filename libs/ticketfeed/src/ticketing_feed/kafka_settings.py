@@ -23,3 +23,7 @@ class KafkaSettings(BaseSettings):
     kafka_group_id: str = "ticketing"
     kafka_partitions: int = Field(default=6, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
+    #: A consumer commits its handled offsets at most this often (0: after every batch). Each
+    #: commit is a write to the broker; a crash hands out again what was handled since the
+    #: last one, which every consumer takes idempotently.
+    kafka_commit_interval_ms: int = Field(default=0, ge=0, le=60_000)

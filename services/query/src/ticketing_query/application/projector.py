@@ -66,6 +66,18 @@ class RecentViews:
                 known[key] = view
         return known, unknown
 
+    def take_before(self, events: Iterable[EventIn]) -> tuple[dict[Key, TicketView], list[Key]]:
+        """The views `events` fold onto, by each ticket's first event's stream version: a view
+        known here one version below it, none for an opening (version 1), and the keys to load
+        for the others. A redelivered opening whose ticket is stored already is harmless: the
+        read model keeps the stored view when it is as new (its version guard)."""
+        first: dict[Key, int] = {}
+        for event in events:
+            first.setdefault((event.brand_id, event.ticket_id), event.stream_version)
+        known, _ = self.take(first)
+        kept = {k: v for k, v in known.items() if v.version == first[k] - 1}
+        return kept, [k for k in first if k not in kept and first[k] != 1]
+
     def put(self, views: Iterable[TicketView]) -> None:
         for view in views:
             key = (view.brand_id, view.ticket_id)
@@ -89,8 +101,7 @@ class Projector:
 
     async def apply(self, batch: FeedBatch) -> None:
         """Fold one feed batch into the read model and advance the checkpoint to its `reached`."""
-        keys = dict.fromkeys((e.brand_id, e.ticket_id) for e in batch.events)
-        views, unknown = self._recent.take(keys)
+        views, unknown = self._recent.take_before(batch.events)
         if unknown:
             views |= await self._read_model.load(unknown)
         stored = {key: view.version for key, view in views.items()}
