@@ -172,6 +172,7 @@ class Filled:
     messages: int
     seconds: float
     by_department: dict[str, int] = field(default_factory=dict)
+    last_position: int = 0
 
 
 def _conversation(rng: random.Random, n: int, total: int) -> list[tuple[str, dict[str, Any], str]]:
@@ -233,8 +234,49 @@ def _conversation(rng: random.Random, n: int, total: int) -> list[tuple[str, dic
     return steps
 
 
-async def fill(read_model: Any, tickets: int, customers: int, seed: int = 3) -> Filled:
-    """Generate, fold and apply `tickets` tickets (see the module docstring)."""
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """What the cases and figures read of a ticket: kept instead of its view at the larger sizes
+    (a million views with their word sets would take gigabytes)."""
+
+    brand_id: str
+    ticket_id: str
+    last_activity_at: datetime
+    department: str
+    customer_id: str
+    tracking_code: str
+    agent_state: Any
+    customer_read: bool
+    closed: bool
+
+    @classmethod
+    def of(cls, view: Any) -> Listed:
+        return cls(
+            view.brand_id,
+            view.ticket_id,
+            view.last_activity_at,
+            view.department,
+            view.customer_id,
+            view.tracking_code,
+            view.agent_state,
+            view.customer_read,
+            view.closed,
+        )
+
+
+async def fill(
+    read_model: Any,
+    tickets: int,
+    customers: int,
+    seed: int = 3,
+    *,
+    brand: str = BRAND,
+    first_position: int = 0,
+    keep_views: bool = True,
+) -> Filled:
+    """Generate, fold and apply `tickets` tickets of `brand` (see the module docstring); events
+    are numbered from `first_position` + 1. Without `keep_views`, `Filled.views` holds `Listed`
+    records instead of the views."""
     from ticketing_query.application.ports import ProjectionBatch
     from ticketing_query.domain.search import tokens
     from ticketing_query.domain.view import EventIn, fold
@@ -246,7 +288,7 @@ async def fill(read_model: Any, tickets: int, customers: int, seed: int = 3) -> 
     spread = timedelta(days=365) / tickets
     codes = rng.sample(range(10_000_000, 100_000_000), tickets)
     departments, weights = list(DEPARTMENTS), list(DEPARTMENTS.values())
-    position, events, message_count = 0, 0, 0
+    position, events, message_count = first_position, 0, 0
     views: list[Any] = []
     orders: list[str] = []
     for first in range(0, tickets, BATCH_TICKETS):
@@ -275,7 +317,7 @@ async def fill(read_model: Any, tickets: int, customers: int, seed: int = 3) -> 
                     data = {**data, "message_id": f"{rng.getrandbits(128):032x}"}
                 event = EventIn(
                     position=position,
-                    brand_id=BRAND,
+                    brand_id=brand,
                     ticket_id=ticket_id,
                     stream_version=version,
                     event_type=event_type,
@@ -293,7 +335,7 @@ async def fill(read_model: Any, tickets: int, customers: int, seed: int = 3) -> 
             assert view is not None  # every history starts with its opening
             batch_views.append(view)
         await read_model.apply(ProjectionBatch(batch_views, batch_messages, position))
-        views += batch_views
+        views += batch_views if keep_views else [Listed.of(v) for v in batch_views]
         message_count += len(batch_messages)
     return Filled(
         views=views,
@@ -303,6 +345,7 @@ async def fill(read_model: Any, tickets: int, customers: int, seed: int = 3) -> 
         messages=message_count,
         seconds=time.perf_counter() - started,
         by_department=dict(Counter(v.department for v in views)),
+        last_position=position,
     )
 
 
@@ -323,7 +366,7 @@ class Case:
     make: Callable[[random.Random], tuple[Any, ...]]
 
 
-def _cases(filled: Filled) -> list[Case]:
+def _cases(filled: Filled, brand: str = BRAND) -> list[Case]:
     from ticketing_query.application.ports import Cursor, Scope, TicketFilter
     from ticketing_query.domain.search import query_terms
 
@@ -336,13 +379,13 @@ def _cases(filled: Filled) -> list[Case]:
     no_filter = TicketFilter()
 
     def customer(rng: random.Random) -> Scope:
-        return Scope(BRAND, "customer", customer_ids=frozenset([rng.choice(filled.customers)]))
+        return Scope(brand, "customer", customer_ids=frozenset([rng.choice(filled.customers)]))
 
     def agent(rng: random.Random) -> tuple[Scope, str]:
         department = rng.choice(departments)
-        return Scope(BRAND, "agent", departments=frozenset([department])), department
+        return Scope(brand, "agent", departments=frozenset([department])), department
 
-    admin = Scope(BRAND, "agent")
+    admin = Scope(brand, "agent")
 
     def cursor_at(ranked: list[Any], low: int, high: int, rng: random.Random) -> Cursor:
         v = ranked[rng.randrange(min(low, len(ranked) - 1), min(high, len(ranked)))]
@@ -454,13 +497,17 @@ def _plans(path: Path, cases: list[Case], seed: int) -> dict[str, dict[str, Any]
             args = case.make(random.Random(seed))
             recorder = _Recorder(connection)
             queries.tickets(recorder, args[0], args[1], 21, args[2])  # type: ignore[arg-type]
-            sql, params = recorder.statements[-1]
-            plan = connection.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
-            plans[case.name] = {
-                "caller": _describe(args),
-                "plan": [row[3] for row in plan],
-                "sql": sql,
-            }
+            # A search may run more than one statement (the plan chosen by what the first finds).
+            steps = [
+                {
+                    "plan": [
+                        row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql, params)
+                    ],
+                    "sql": sql,
+                }
+                for sql, params in recorder.statements
+            ]
+            plans[case.name] = {"caller": _describe(args), **steps[-1], "statements": steps}
     finally:
         connection.close()
     return plans
