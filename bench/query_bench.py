@@ -273,10 +273,17 @@ async def fill(
     brand: str = BRAND,
     first_position: int = 0,
     keep_views: bool = True,
+    distinct: int | None = None,
 ) -> Filled:
     """Generate, fold and apply `tickets` tickets of `brand` (see the module docstring); events
     are numbered from `first_position` + 1. Without `keep_views`, `Filled.views` holds `Listed`
-    records instead of the views."""
+    records instead of the views. With `distinct`, only about that many histories are generated
+    and folded, evenly through the year; every other ticket is a copy of the last one folded
+    (so of the same age) under its own id, tracking code (in its words too), customer and time,
+    without messages (lists, searches and counters never read them): the larger sizes then fill
+    in minutes instead of an hour."""
+    from dataclasses import replace
+
     from ticketing_query.application.ports import ProjectionBatch
     from ticketing_query.domain.search import tokens
     from ticketing_query.domain.view import EventIn, fold
@@ -291,12 +298,35 @@ async def fill(
     position, events, message_count = first_position, 0, 0
     views: list[Any] = []
     orders: list[str] = []
+    stride = max(1, tickets // distinct) if distinct else 1
+    base: Any = None
     for first in range(0, tickets, BATCH_TICKETS):
         batch_views, batch_messages = [], []
         for n in range(first, min(first + BATCH_TICKETS, tickets)):
             customer = f"cust-{int(customers * rng.random() ** 2):05d}"
             ticket_id = f"{rng.getrandbits(128):032x}"
             at = year_start + spread * n + timedelta(seconds=rng.randrange(600))
+            if n % stride:
+                shift = at - base.created_at
+                position += base.version
+                events += base.version
+                orders.append(orders[-1])
+                words_of_copy = base.public_words - {base.tracking_code} | {str(codes[n])}
+                batch_views.append(
+                    replace(
+                        base,
+                        brand_id=brand,
+                        ticket_id=ticket_id,
+                        tracking_code=str(codes[n]),
+                        customer_id=customer,
+                        created_at=at,
+                        last_activity_at=base.last_activity_at + shift,
+                        closed_at=None if base.closed_at is None else base.closed_at + shift,
+                        position=position,
+                        public_words=words_of_copy,
+                    )
+                )
+                continue
             view = None
             steps = _conversation(rng, n, tickets)
             orders.append(steps[0][1]["order"])
@@ -334,6 +364,7 @@ async def fill(
             events += len(steps)
             assert view is not None  # every history starts with its opening
             batch_views.append(view)
+            base = view
         await read_model.apply(ProjectionBatch(batch_views, batch_messages, position))
         views += batch_views if keep_views else [Listed.of(v) for v in batch_views]
         message_count += len(batch_messages)
