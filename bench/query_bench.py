@@ -39,8 +39,12 @@ one request at a time.
 
 The HTTP pieces (server process, tokens, the raw keep-alive client) are bench/http_bench.py's.
 
+Part 3, the larger sizes of issue 12 (`bench/query_scale.py`: 1M tickets in one brand, 100
+brands of 10k) and part 4, `/v1/events` of a small brand among a million events
+(`bench/history_bench.py`); their docstrings are their method.
+
 Run alone: `.venv/bin/python -m bench.query_bench [--tickets 100000] [--samples 1000]
-[--duration 20] [--rate 200] [--no-http]`.
+[--duration 20] [--rate 200] [--no-http] [--sizes 1m,100x10k|none] [--no-history]`.
 """
 
 from __future__ import annotations
@@ -951,8 +955,14 @@ def run(
     baseline: float = BASELINE_S,
     http: bool = True,
     seed: int = 3,
+    sizes: list[str] | None = None,
+    history: bool = True,
 ) -> dict[str, Any]:
+    """Both parts at `tickets`, then the larger sizes (`query_scale`; None: its default sizes,
+    or BENCH_QUERY_SIZES, where "none" skips them) and `/v1/events` (`history_bench`)."""
     import uvloop
+
+    from bench import history_bench, query_scale
 
     base = Path(os.environ.get("BENCH_TMPDIR") or REPO / "var")
     base.mkdir(parents=True, exist_ok=True)
@@ -972,6 +982,13 @@ def run(
             )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if sizes is None:
+        sizes = query_scale.sizes_from(os.environ.get("BENCH_QUERY_SIZES"))
+    figures["scale"] = {
+        size: query_scale.run_size(size, min(samples, 1000), seed, keep=None) for size in sizes
+    }
+    if history:
+        figures["history"] = history_bench.run()
     figures["method"] = {
         "samples": samples,
         "rate_per_s": rate,
@@ -981,6 +998,12 @@ def run(
         "scratch_under": str(base),
     }
     return figures
+
+
+def query_scale_sizes(text: str) -> list[str]:
+    from bench import query_scale
+
+    return query_scale.sizes_from(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -993,6 +1016,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=DURATION_S)
     parser.add_argument("--baseline", type=float, default=BASELINE_S)
     parser.add_argument("--no-http", dest="http", action="store_false")
+    parser.add_argument("--sizes", default=None, help="larger sizes: 1m,100x10k (none: skip)")
+    parser.add_argument("--no-history", dest="history", action="store_false")
     args = parser.parse_args(argv)
     figures = run(
         args.tickets,
@@ -1003,6 +1028,8 @@ def main(argv: list[str] | None = None) -> int:
         args.duration,
         args.baseline,
         args.http,
+        sizes=None if args.sizes is None else query_scale_sizes(args.sizes),
+        history=args.history,
     )
     print(json.dumps(figures, indent=2, ensure_ascii=False))
     return 0

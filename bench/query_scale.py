@@ -203,6 +203,9 @@ def run_size(size: str, samples: int, seed: int, keep: Path | None) -> dict[str,
 
 
 def sizes_from(text: str | None) -> list[str]:
+    """The sizes a comma-separated text names (None: SIZES; "none": no size)."""
+    if text is not None and text.strip().lower() == "none":
+        return []
     chosen = [s.strip() for s in (text or ",".join(SIZES)).split(",") if s.strip()]
     for size in chosen:
         parse_size(size)  # refuse a malformed one before hours of filling

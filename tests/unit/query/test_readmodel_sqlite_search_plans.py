@@ -77,10 +77,14 @@ scope = st.one_of(
     ),
 )
 search = st.builds(
-    lambda q, unread, closed: TicketFilter(
-        terms=query_terms(" ".join(q)), unread=unread, closed=closed
+    lambda terms, unread, closed: TicketFilter(terms=terms, unread=unread, closed=closed),
+    st.one_of(
+        st.lists(st.sampled_from(QUERIES), min_size=1, max_size=2).map(
+            lambda q: query_terms(" ".join(q))
+        ),
+        # Not normalised, as a caller of the port may pass them: FTS folds A-Z, so must the walk.
+        st.sampled_from([("GATE",), ("Gateway", "ERR"), ("سرور", "GAT")]),
     ),
-    st.lists(st.sampled_from(QUERIES), min_size=1, max_size=2),
     st.none() | st.booleans(),
     st.none() | st.booleans(),
 )
@@ -105,9 +109,7 @@ def _view(n: int, generated: tuple[Any, ...]) -> TicketView:
         closed=closed,
         version=1,
         position=n + 1,
-        public_words=frozenset(
-            [*tokens(" ".join(texts)), f"7000{n:04d}", *(["Gateway"] if n % 5 == 0 else [])]
-        ),
+        public_words=frozenset([*tokens(" ".join(texts)), f"7000{n:04d}"]),
         internal_words=frozenset(tokens(" ".join(notes))),
     )
 
