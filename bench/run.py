@@ -134,6 +134,13 @@ ROWS: dict[str, list[Row]] = {
             for label, key in _QUERY_CASES
         ),
         *(
+            # CPU time per call: what the wall p99 would be without other programs' queue.
+            Row(f"{label} CPU p99, {size}", ("scale", size, "queries", key, "cpu_p99_ms"), "ms")
+            for size in ("1m", "100x10k")
+            for label, key in _QUERY_CASES
+            if "search" in key
+        ),
+        *(
             Row(f"/v1/events {label} p99", ("history", "pages", key, "p99_ms"), "ms", goal)
             for label, key, goal in (
                 ("page, brand of 1k among 1M", "small_brand_page", ("<=", 20.0)),
