@@ -39,8 +39,12 @@ one request at a time.
 
 The HTTP pieces (server process, tokens, the raw keep-alive client) are bench/http_bench.py's.
 
+Part 3, the larger sizes of issue 12 (`bench/query_scale.py`: 1M tickets in one brand, 100
+brands of 10k) and part 4, `/v1/events` of a small brand among a million events
+(`bench/history_bench.py`); their docstrings are their method.
+
 Run alone: `.venv/bin/python -m bench.query_bench [--tickets 100000] [--samples 1000]
-[--duration 20] [--rate 200] [--no-http]`.
+[--duration 20] [--rate 200] [--no-http] [--sizes 1m,100x10k|none] [--no-history]`.
 """
 
 from __future__ import annotations
@@ -172,6 +176,7 @@ class Filled:
     messages: int
     seconds: float
     by_department: dict[str, int] = field(default_factory=dict)
+    last_position: int = 0
 
 
 def _conversation(rng: random.Random, n: int, total: int) -> list[tuple[str, dict[str, Any], str]]:
@@ -233,8 +238,56 @@ def _conversation(rng: random.Random, n: int, total: int) -> list[tuple[str, dic
     return steps
 
 
-async def fill(read_model: Any, tickets: int, customers: int, seed: int = 3) -> Filled:
-    """Generate, fold and apply `tickets` tickets (see the module docstring)."""
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """What the cases and figures read of a ticket: kept instead of its view at the larger sizes
+    (a million views with their word sets would take gigabytes)."""
+
+    brand_id: str
+    ticket_id: str
+    last_activity_at: datetime
+    department: str
+    customer_id: str
+    tracking_code: str
+    agent_state: Any
+    customer_read: bool
+    closed: bool
+
+    @classmethod
+    def of(cls, view: Any) -> Listed:
+        return cls(
+            view.brand_id,
+            view.ticket_id,
+            view.last_activity_at,
+            view.department,
+            view.customer_id,
+            view.tracking_code,
+            view.agent_state,
+            view.customer_read,
+            view.closed,
+        )
+
+
+async def fill(
+    read_model: Any,
+    tickets: int,
+    customers: int,
+    seed: int = 3,
+    *,
+    brand: str = BRAND,
+    first_position: int = 0,
+    keep_views: bool = True,
+    distinct: int | None = None,
+) -> Filled:
+    """Generate, fold and apply `tickets` tickets of `brand` (see the module docstring); events
+    are numbered from `first_position` + 1. Without `keep_views`, `Filled.views` holds `Listed`
+    records instead of the views. With `distinct`, only about that many histories are generated
+    and folded, evenly through the year; every other ticket is a copy of the last one folded
+    (so of the same age) under its own id, tracking code (in its words too), customer and time,
+    without messages (lists, searches and counters never read them): the larger sizes then fill
+    in minutes instead of an hour."""
+    from dataclasses import replace
+
     from ticketing_query.application.ports import ProjectionBatch
     from ticketing_query.domain.search import tokens
     from ticketing_query.domain.view import EventIn, fold
@@ -246,15 +299,38 @@ async def fill(read_model: Any, tickets: int, customers: int, seed: int = 3) -> 
     spread = timedelta(days=365) / tickets
     codes = rng.sample(range(10_000_000, 100_000_000), tickets)
     departments, weights = list(DEPARTMENTS), list(DEPARTMENTS.values())
-    position, events, message_count = 0, 0, 0
+    position, events, message_count = first_position, 0, 0
     views: list[Any] = []
     orders: list[str] = []
+    stride = max(1, tickets // distinct) if distinct else 1
+    base: Any = None
     for first in range(0, tickets, BATCH_TICKETS):
         batch_views, batch_messages = [], []
         for n in range(first, min(first + BATCH_TICKETS, tickets)):
             customer = f"cust-{int(customers * rng.random() ** 2):05d}"
             ticket_id = f"{rng.getrandbits(128):032x}"
             at = year_start + spread * n + timedelta(seconds=rng.randrange(600))
+            if n % stride:
+                shift = at - base.created_at
+                position += base.version
+                events += base.version
+                orders.append(orders[-1])
+                words_of_copy = base.public_words - {base.tracking_code} | {str(codes[n])}
+                batch_views.append(
+                    replace(
+                        base,
+                        brand_id=brand,
+                        ticket_id=ticket_id,
+                        tracking_code=str(codes[n]),
+                        customer_id=customer,
+                        created_at=at,
+                        last_activity_at=base.last_activity_at + shift,
+                        closed_at=None if base.closed_at is None else base.closed_at + shift,
+                        position=position,
+                        public_words=words_of_copy,
+                    )
+                )
+                continue
             view = None
             steps = _conversation(rng, n, tickets)
             orders.append(steps[0][1]["order"])
@@ -275,7 +351,7 @@ async def fill(read_model: Any, tickets: int, customers: int, seed: int = 3) -> 
                     data = {**data, "message_id": f"{rng.getrandbits(128):032x}"}
                 event = EventIn(
                     position=position,
-                    brand_id=BRAND,
+                    brand_id=brand,
                     ticket_id=ticket_id,
                     stream_version=version,
                     event_type=event_type,
@@ -292,8 +368,9 @@ async def fill(read_model: Any, tickets: int, customers: int, seed: int = 3) -> 
             events += len(steps)
             assert view is not None  # every history starts with its opening
             batch_views.append(view)
+            base = view
         await read_model.apply(ProjectionBatch(batch_views, batch_messages, position))
-        views += batch_views
+        views += batch_views if keep_views else [Listed.of(v) for v in batch_views]
         message_count += len(batch_messages)
     return Filled(
         views=views,
@@ -303,6 +380,7 @@ async def fill(read_model: Any, tickets: int, customers: int, seed: int = 3) -> 
         messages=message_count,
         seconds=time.perf_counter() - started,
         by_department=dict(Counter(v.department for v in views)),
+        last_position=position,
     )
 
 
@@ -323,7 +401,7 @@ class Case:
     make: Callable[[random.Random], tuple[Any, ...]]
 
 
-def _cases(filled: Filled) -> list[Case]:
+def _cases(filled: Filled, brand: str = BRAND) -> list[Case]:
     from ticketing_query.application.ports import Cursor, Scope, TicketFilter
     from ticketing_query.domain.search import query_terms
 
@@ -336,13 +414,13 @@ def _cases(filled: Filled) -> list[Case]:
     no_filter = TicketFilter()
 
     def customer(rng: random.Random) -> Scope:
-        return Scope(BRAND, "customer", customer_ids=frozenset([rng.choice(filled.customers)]))
+        return Scope(brand, "customer", customer_ids=frozenset([rng.choice(filled.customers)]))
 
     def agent(rng: random.Random) -> tuple[Scope, str]:
         department = rng.choice(departments)
-        return Scope(BRAND, "agent", departments=frozenset([department])), department
+        return Scope(brand, "agent", departments=frozenset([department])), department
 
-    admin = Scope(BRAND, "agent")
+    admin = Scope(brand, "agent")
 
     def cursor_at(ranked: list[Any], low: int, high: int, rng: random.Random) -> Cursor:
         v = ranked[rng.randrange(min(low, len(ranked) - 1), min(high, len(ranked)))]
@@ -386,11 +464,12 @@ def _cases(filled: Filled) -> list[Case]:
 async def _time_case(read_model: Any, case: Case, samples: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     latencies: list[float] = []
+    cpu: list[float] = []
     rows = 0
     slowest: tuple[float, Any] = (0.0, None)
     for i in range(WARM_CALLS + samples):
         args = case.make(rng)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         if case.kind == "list":
             found = await read_model.list(args[0], args[1], limit=21, after=args[2])
         else:
@@ -398,12 +477,18 @@ async def _time_case(read_model: Any, case: Case, samples: int, seed: int) -> di
         took = time.perf_counter() - started
         if i >= WARM_CALLS:
             latencies.append(took)
+            cpu.append(time.process_time() - cpu_started)
             rows += len(found) if case.kind == "list" else 1
             if took > slowest[0]:
                 slowest = (took, args)
+    cpu_stats = _stats(cpu)
     return {
         "samples": len(latencies),
         **_stats(latencies),
+        # The process's CPU time per call (one call at a time: the query on its reader thread and
+        # the event loop's hop): steadier than wall time when other programs share the cores.
+        "cpu_p50_ms": cpu_stats["p50_ms"],
+        "cpu_p99_ms": cpu_stats["p99_ms"],
         "mean_rows": rows / max(1, len(latencies)),
         "slowest_call": _describe(slowest[1]),
     }
@@ -454,13 +539,17 @@ def _plans(path: Path, cases: list[Case], seed: int) -> dict[str, dict[str, Any]
             args = case.make(random.Random(seed))
             recorder = _Recorder(connection)
             queries.tickets(recorder, args[0], args[1], 21, args[2])  # type: ignore[arg-type]
-            sql, params = recorder.statements[-1]
-            plan = connection.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
-            plans[case.name] = {
-                "caller": _describe(args),
-                "plan": [row[3] for row in plan],
-                "sql": sql,
-            }
+            # A search may run more than one statement (the plan chosen by what the first finds).
+            steps = [
+                {
+                    "plan": [
+                        row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql, params)
+                    ],
+                    "sql": sql,
+                }
+                for sql, params in recorder.statements
+            ]
+            plans[case.name] = {"caller": _describe(args), **steps[-1], "statements": steps}
     finally:
         connection.close()
     return plans
@@ -873,8 +962,14 @@ def run(
     baseline: float = BASELINE_S,
     http: bool = True,
     seed: int = 3,
+    sizes: list[str] | None = None,
+    history: bool = True,
 ) -> dict[str, Any]:
+    """Both parts at `tickets`, then the larger sizes (`query_scale`; None: its default sizes,
+    or BENCH_QUERY_SIZES, where "none" skips them) and `/v1/events` (`history_bench`)."""
     import uvloop
+
+    from bench import history_bench, query_scale
 
     base = Path(os.environ.get("BENCH_TMPDIR") or REPO / "var")
     base.mkdir(parents=True, exist_ok=True)
@@ -894,6 +989,13 @@ def run(
             )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if sizes is None:
+        sizes = query_scale.sizes_from(os.environ.get("BENCH_QUERY_SIZES"))
+    figures["scale"] = {
+        size: query_scale.run_size(size, min(samples, 1000), seed, keep=None) for size in sizes
+    }
+    if history:
+        figures["history"] = history_bench.run()
     figures["method"] = {
         "samples": samples,
         "rate_per_s": rate,
@@ -903,6 +1005,12 @@ def run(
         "scratch_under": str(base),
     }
     return figures
+
+
+def query_scale_sizes(text: str) -> list[str]:
+    from bench import query_scale
+
+    return query_scale.sizes_from(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -915,6 +1023,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=DURATION_S)
     parser.add_argument("--baseline", type=float, default=BASELINE_S)
     parser.add_argument("--no-http", dest="http", action="store_false")
+    parser.add_argument("--sizes", default=None, help="larger sizes: 1m,100x10k (none: skip)")
+    parser.add_argument("--no-history", dest="history", action="store_false")
     args = parser.parse_args(argv)
     figures = run(
         args.tickets,
@@ -925,6 +1035,8 @@ def main(argv: list[str] | None = None) -> int:
         args.duration,
         args.baseline,
         args.http,
+        sizes=None if args.sizes is None else query_scale_sizes(args.sizes),
+        history=args.history,
     )
     print(json.dumps(figures, indent=2, ensure_ascii=False))
     return 0

@@ -84,6 +84,22 @@ DISTRIBUTED_PROCESSES = (
     "minio",
 )
 
+#: (label, key) of the read model's query cases, at every size the query bench measures.
+_QUERY_CASES = (
+    ("list customer 1st page", "list_customer_first_page"),
+    ("list agent 1 dept", "list_agent_department"),
+    ("list agent all depts", "list_agent_all_departments"),
+    ("list deep cursor, all", "list_deep_cursor_all"),
+    ("list deep cursor, 1 dept", "list_deep_cursor_department"),
+    ("list unread, customer", "list_unread_customer"),
+    ("list unread, agent 1 dept", "list_unread_agent_department"),
+    ("list search, customer", "list_search_customer"),
+    ("list search, all depts", "list_search_all_departments"),
+    ("counters customer", "counters_customer"),
+    ("counters agent 1 dept", "counters_agent_department"),
+    ("counters admin", "counters_admin"),
+)
+
 ROWS: dict[str, list[Row]] = {
     "eventstore": [
         Row("store append, 64 writers", ("ours", "events_per_s"), "events/s"),
@@ -120,19 +136,33 @@ ROWS: dict[str, list[Row]] = {
                 "ms",
                 ("<=", 20.0),
             )
-            for label, key in (
-                ("list customer 1st page", "list_customer_first_page"),
-                ("list agent 1 dept", "list_agent_department"),
-                ("list agent all depts", "list_agent_all_departments"),
-                ("list deep cursor, all", "list_deep_cursor_all"),
-                ("list deep cursor, 1 dept", "list_deep_cursor_department"),
-                ("list unread, customer", "list_unread_customer"),
-                ("list unread, agent 1 dept", "list_unread_agent_department"),
-                ("list search, customer", "list_search_customer"),
-                ("list search, all depts", "list_search_all_departments"),
-                ("counters customer", "counters_customer"),
-                ("counters agent 1 dept", "counters_agent_department"),
-                ("counters admin", "counters_admin"),
+            for label, key in _QUERY_CASES
+        ),
+        *(
+            Row(
+                f"{label} p99, {size}",
+                ("scale", size, "queries", key, "p99_ms"),
+                "ms",
+                ("<=", 20.0),
+            )
+            for size in ("1m", "100x10k")
+            for label, key in _QUERY_CASES
+        ),
+        *(
+            # CPU time per call: what the wall p99 would be without other programs' queue.
+            Row(f"{label} CPU p99, {size}", ("scale", size, "queries", key, "cpu_p99_ms"), "ms")
+            for size in ("1m", "100x10k")
+            for label, key in _QUERY_CASES
+            if "search" in key
+        ),
+        *(
+            Row(f"/v1/events {label} p99", ("history", "pages", key, "p99_ms"), "ms", goal)
+            for label, key, goal in (
+                ("page, brand of 1k among 1M", "small_brand_page", ("<=", 20.0)),
+                ("walk, brand of 1k among 1M", "small_brand_walk", ("<=", 20.0)),
+                ("page, brand of 100k", "big_brand_page", None),
+                ("page, every ticket stream", "every_ticket_page", None),
+                ("page, unfiltered", "unfiltered_page", None),
             )
         ),
         Row("lag to visible p50, 200 cmd/s", ("http", "lag", "get", "p50_ms"), "ms"),

@@ -93,9 +93,7 @@ async def test_a_ticket_it_just_wrote_is_folded_without_loading_it_again() -> No
 async def test_a_redelivered_opening_leaves_the_newer_stored_view_and_its_messages_alone() -> None:
     ticket_id, (opened, reply, read) = await history()
     read_model = CountingReadModel()
-    await Projector(read_model=read_model).apply(
-        FeedBatch([opened, reply, read], read.position)
-    )
+    await Projector(read_model=read_model).apply(FeedBatch([opened, reply, read], read.position))
     restarted = Projector(read_model=read_model)  # nothing kept
     await restarted.apply(FeedBatch([opened, reply], reply.position))  # Kafka delivers again
     assert read_model.loaded == []

@@ -2,7 +2,8 @@
 """The SQLite read model's reads: each a plain function of a connection, run on a reader thread.
 
 Lists walk one of the (brand, …, last_activity_at DESC, ticket_id DESC) indexes from the
-cursor on; counters sum the scope's rows of the counters table and never read a ticket row.
+cursor on; a search is `readmodel_sqlite_search`'s; counters sum the scope's rows of the
+counters table and never read a ticket row.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .readmodel_sqlite_schema import (
     micros,
     view_of,
 )
+from .readmodel_sqlite_search import search
 
 Key = tuple[str, str]
 
@@ -45,7 +47,6 @@ _MESSAGES = (
 _CHECKPOINT = "SELECT coalesce(max(position), 0) FROM checkpoint"
 _WORD = re.compile(r"\w+")  # what `search.tokens` makes words of
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
-_MATCHING = "t.row_id IN (SELECT rowid FROM ticket_words WHERE ticket_words MATCH ?)"
 
 
 def checkpoint(connection: sqlite3.Connection) -> int:
@@ -114,14 +115,13 @@ def tickets(
         clauses.append("t.closed = ?")
         params.append(int(where.closed))
     terms = [term for term in where.terms if term]  # "" starts every word: no restriction
-    if terms:
-        if not all(_WORD.fullmatch(term) for term in terms):
-            return []  # indexed words are runs of word characters: nothing else can match
-        clauses.append(_MATCHING)
-        params.append(match_expression(terms, customer_side=customer_side))
+    if terms and not all(_WORD.fullmatch(term) for term in terms):
+        return []  # indexed words are runs of word characters: nothing else can match
     if after is not None:
         clauses.append("(t.last_activity_at, t.ticket_id) < (?, ?)")
         params += [micros(after.last_activity_at), after.ticket_id]
+    if terms:
+        return search(connection, clauses, params, terms, customer_side=customer_side, limit=limit)
     sql = (
         f"{SELECT_VIEW} WHERE {' AND '.join(clauses)}"
         " ORDER BY t.last_activity_at DESC, t.ticket_id DESC LIMIT ?"
@@ -141,12 +141,6 @@ def counters(connection: sqlite3.Connection, scope: Scope) -> Counters:
         f"SELECT {sums} FROM counters WHERE {' AND '.join(clauses)}", params
     ).fetchone()
     return Counters(row[0], row[1], row[2], row[3], dict(zip(CODES, row[4:], strict=True)))
-
-
-def match_expression(terms: Sequence[str], *, customer_side: bool) -> str:
-    """FTS5 query: every term as a word or a word's start; the customer side's public only."""
-    phrases = " AND ".join('"' + term.replace('"', '""') + '"*' for term in terms)
-    return f"{{public_words}} : ({phrases})" if customer_side else phrases
 
 
 def _scope_clauses(
