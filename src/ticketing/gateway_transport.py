@@ -22,6 +22,7 @@ connection turned out closed before any answer arrived is sent once more on a ne
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -30,6 +31,7 @@ import httptools
 import httpx
 
 READ_SIZE = 65_536
+_UNSAFE = re.compile(rb"[\r\n\0]")
 
 
 class _Answer:
@@ -185,6 +187,10 @@ class UpstreamTransport(httpx.AsyncBaseTransport):
         head = [b"%s %s HTTP/1.1\r\n" % (request.method.encode("ascii"), url.raw_path)]
         head += [b"%s: %s\r\n" % (name, value) for name, value in request.headers.raw]
         head.append(b"\r\n")
+        # httpx lets a header carry CR, LF or NUL: one that did would split this head into
+        # two requests (smuggling). Each line holds exactly its own CRLF and nothing else.
+        if any(_UNSAFE.search(line, 0, len(line) - 2) for line in head):
+            raise httpx.LocalProtocolError("a request line or header holds CR, LF or NUL")
         writer = conn.writer
         chunked = request.headers.get("transfer-encoding", "").lower() == "chunked"
         # Written with the body's first piece: one send for a command (head and body together).

@@ -200,3 +200,22 @@ async def test_a_connection_idle_past_the_expiry_is_closed_when_another_comes_ba
         server.close()
     assert service.connections == 2  # the one on top was reused each time
     assert len(kept) == 1  # the other, idle 2.4 s, was closed, not left open in the stack
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"X-Correlation-Id": "abc\r\nContent-Length: 0\r\n\r\nGET /v1/admin HTTP/1.1"},
+        {"X-Forwarded-For": "1.2.3.4\nX-Role: admin"},
+        {"X-Note": "bad\x00byte"},
+        {"X-Evil\r\nX-Role": "admin"},
+    ],
+)
+async def test_a_header_holding_a_line_break_or_nul_is_never_sent(header: dict[str, str]) -> None:
+    service = Service(lambda conn, n: ok(b"{}"))
+    async with serving(service) as client:
+        with pytest.raises(httpx.LocalProtocolError):
+            await client.get("/v1/counters", headers=header)
+        after = await client.get("/v1/counters")
+    assert after.status_code == 200
+    assert len(service.requests) == 1  # only the clean request reached the service
