@@ -1,23 +1,24 @@
-"""One reading of a ticket event's envelope fields into an `EventIn`, for every feed adapter.
+"""One reading of a public envelope into an `EventIn`, for every feed adapter: the only place
+a consumer's event is checked and parsed.
 
-The store feed passes a stored record's fields (without building the envelope dict: a rebuild
-comes through here for every event), the Kafka feed a record value's envelope mapping. Both get
-the same checks: a ticket stream whose brand is the envelope's, a known event type and schema
-version (upcast to the current one), the data fields that version requires, an actor, a
-timezone-aware `occurred_at`. What fails raises `UnreadableEvent` with the reason; each adapter
-decides what to do with it (log and skip, or park it in the dead-letter topic).
+The store feed passes the envelope of a stored record (`ticketing_contracts.stored`, the one
+stored-event mapping), the Kafka feed a record value's. Both get the same checks, once: a ticket
+stream whose brand is the envelope's, a known event type and schema version (upcast to the
+current one), data that fits the current model (`ticketing_contracts.decode_event`: validated
+for Kafka records, trusted for our own store's, see there), an actor, a timezone-aware
+`occurred_at`. What fails raises `UnreadableEvent` with the reason; each adapter decides what
+to do with it (log and skip, or park it in the dead-letter topic). Consumers downstream check
+none of this again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from ticketing_contracts import EVENT_MODELS
+from ticketing_contracts.decoding import decode_event
 from ticketing_contracts.topics import parse_ticket_stream_id
-from ticketing_contracts.upcasting import upcast
 
 from .events import EventIn
 
@@ -37,8 +38,11 @@ def read_event(
     occurred_at: object,
     actor: object,
     data: Mapping[str, Any],
+    trusted: bool = False,
 ) -> EventIn:
-    """The event these envelope fields describe; UnreadableEvent if they are not a good one."""
+    """The event these envelope fields describe; UnreadableEvent if they are not a good one.
+
+    `trusted`: the data comes from our own event store (see `decode_event`)."""
     parsed = parse_ticket_stream_id(stream_id)
     if parsed is None:
         raise UnreadableEvent("not a ticket stream")
@@ -46,10 +50,7 @@ def read_event(
     if brand_id != stream_brand:
         raise UnreadableEvent(f"envelope brand {brand_id!r} is not the stream's")
     try:
-        _, current = upcast(event_type, schema_version, dict(data))
-        missing = _required_fields(event_type) - current.keys()
-        if missing:
-            raise UnreadableEvent(f"data lacks {sorted(missing)}")
+        event = decode_event(event_type, schema_version, data, trusted=trusted)
         when = datetime.fromisoformat(occurred_at)  # type: ignore[arg-type]  # TypeError: caught
         if when.tzinfo is None:
             raise UnreadableEvent("occurred_at has no time zone")
@@ -58,11 +59,10 @@ def read_event(
             brand_id=stream_brand,
             ticket_id=ticket_id,
             stream_version=stream_version,
-            event_type=event_type,
             occurred_at=when,
             actor_id=str(actor["id"]),  # type: ignore[index]  # TypeError: caught
             actor_role=str(actor["role"]),  # type: ignore[index]
-            data=current,
+            event=event,
         )
     except UnreadableEvent:
         raise
@@ -70,11 +70,9 @@ def read_event(
         raise UnreadableEvent(f"{type(error).__name__}: {error}") from error
 
 
-def event_from_envelope(envelope: Mapping[str, Any]) -> EventIn:
-    """A public envelope (a Kafka record's value, an item of `GET /v1/events`) as an EventIn.
-
-    Stricter on types than a stored record needs: the mapping came from JSON someone else wrote.
-    """
+def event_from_envelope(envelope: Mapping[str, Any], *, trusted: bool = False) -> EventIn:
+    """A public envelope (a Kafka record's value, an item of `GET /v1/events`, a stored record's
+    envelope) as an EventIn; `trusted` only for our own store's records (see `decode_event`)."""
     try:
         position = _positive_int(envelope, "position")
         stream_version = _positive_int(envelope, "stream_version")
@@ -105,6 +103,7 @@ def event_from_envelope(envelope: Mapping[str, Any]) -> EventIn:
         occurred_at=occurred_at,
         actor=actor,
         data=data,
+        trusted=trusted,
     )
 
 
@@ -113,12 +112,3 @@ def _positive_int(envelope: Mapping[str, Any], name: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise UnreadableEvent(f"{name} must be a positive integer, got {value!r}")
     return value
-
-
-@cache
-def _required_fields(event_type: str) -> frozenset[str]:
-    """The data fields the current contract of `event_type` requires (none if unknown)."""
-    model = EVENT_MODELS.get(event_type)
-    if model is None:
-        return frozenset()
-    return frozenset(name for name, info in model.model_fields.items() if info.is_required())

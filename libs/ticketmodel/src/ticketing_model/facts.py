@@ -2,18 +2,30 @@
 is (the aggregate's state, the query view, attachments' and notifications' records) folds its
 events through here, so a rule of STATES.md is written once.
 
-`evolve` takes an event as its consumers see it (`ticketing_feed.EventIn` fits): the type, the
-ticket's stream version and the (upcast) public `data`. An event at or below the facts' version
-(a redelivery, a replay) changes nothing; history that does not start with TicketOpened is no
-ticket's.
+`evolve` takes an event as its consumers see it (`ticketing_feed.EventIn` fits): the ticket,
+its stream version and the event as the contract's typed model, which it `match`es by class. An
+event at or below the facts' version (a redelivery, a replay) changes nothing; history that does
+not start with TicketOpened is no ticket's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any, Protocol
+
+from ticketing_contracts.events import (
+    AgentViewed,
+    CustomerRead,
+    MessagePosted,
+    PriorityChanged,
+    TicketAssigned,
+    TicketClosed,
+    TicketEvent,
+    TicketOpened,
+    TicketReopened,
+    TicketTransferred,
+)
 
 from .roles import Side
 from .status import LABELS, AgentState, status_code
@@ -32,10 +44,7 @@ class FactEvent(Protocol):
     def stream_version(self) -> int: ...
 
     @property
-    def event_type(self) -> str: ...
-
-    @property
-    def data(self) -> Mapping[str, Any]: ...
+    def event(self) -> TicketEvent: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +99,17 @@ def _with(facts: TicketFacts, **changes: Any) -> TicketFacts:
     return new
 
 
-def opened(event: FactEvent) -> TicketFacts:
+def opened(event: FactEvent, data: TicketOpened) -> TicketFacts:
     """The facts a TicketOpened starts (STATES.md, the first two rows)."""
-    d = event.data
-    by_customer = d["opened_by_side"] == Side.CUSTOMER
+    by_customer = data.opened_by_side == Side.CUSTOMER.value
     return TicketFacts(
         brand_id=event.brand_id,
         ticket_id=event.ticket_id,
-        customer_id=str(d["customer_id"]),
-        department=str(d["department"]),
-        tracking_code=str(d["tracking_code"]),
-        title=str(d["title"]),
-        priority=str(d["priority"]),
+        customer_id=data.customer_id,
+        department=data.department,
+        tracking_code=data.tracking_code,
+        title=data.title,
+        priority=data.priority,
         version=event.stream_version,
         agent_state=AgentState.NOT_SEEN if by_customer else AgentState.ANSWERED_FOLLOWING_UP,
         customer_read=False,
@@ -112,16 +120,16 @@ def opened(event: FactEvent) -> TicketFacts:
 
 def evolve(facts: TicketFacts | None, event: FactEvent) -> TicketFacts | None:
     """The facts after `event` (STATES.md, Transitions): the one fold of a ticket's facts."""
+    data = event.event
     if facts is None:
-        return opened(event) if event.event_type == "TicketOpened" else None
+        return opened(event, data) if isinstance(data, TicketOpened) else None
     v = event.stream_version
     if v <= facts.version:
         return facts
-    d = event.data
-    match event.event_type:
-        case "MessagePosted" if d["internal"]:
+    match data:
+        case MessagePosted(internal=True):
             return _with(facts, version=v)  # an internal note: never shown to the customer
-        case "MessagePosted" if d["author_side"] == Side.CUSTOMER:
+        case MessagePosted(author_side=Side.CUSTOMER):
             return _with(
                 facts,
                 agent_state=AgentState.NOT_SEEN,
@@ -130,8 +138,8 @@ def evolve(facts: TicketFacts | None, event: FactEvent) -> TicketFacts | None:
                 customer_unread=0,
                 version=v,
             )
-        case "MessagePosted":
-            state = AgentState.ANSWERED_FOLLOWING_UP if d["follow_up"] else AgentState.ANSWERED
+        case MessagePosted(follow_up=follow_up):
+            state = AgentState.ANSWERED_FOLLOWING_UP if follow_up else AgentState.ANSWERED
             return _with(
                 facts,
                 agent_state=state,
@@ -140,22 +148,21 @@ def evolve(facts: TicketFacts | None, event: FactEvent) -> TicketFacts | None:
                 agent_unread=0,
                 version=v,
             )
-        case "AgentViewed":
+        case AgentViewed():
             state = facts.agent_state
             if state is AgentState.NOT_SEEN:
                 state = AgentState.REVIEWING
             return _with(facts, agent_state=state, agent_unread=0, version=v)
-        case "CustomerRead":
+        case CustomerRead():
             return _with(facts, customer_read=True, customer_unread=0, version=v)
-        case "TicketClosed":
+        case TicketClosed():
             return _with(facts, closed=True, version=v)
-        case "TicketReopened":
+        case TicketReopened():
             return _with(facts, closed=False, version=v)
-        case "TicketTransferred":
-            return _with(facts, department=str(d["to_department"]), version=v)
-        case "PriorityChanged":
-            return _with(facts, priority=str(d["to_priority"]), version=v)
-        case "TicketAssigned":
-            assignee = d["assignee_id"]
-            return _with(facts, assignee_id=None if assignee is None else str(assignee), version=v)
-    return _with(facts, version=v)  # an event type these facts do not depend on (yet)
+        case TicketTransferred(to_department=department):
+            return _with(facts, department=department, version=v)
+        case PriorityChanged(to_priority=priority):
+            return _with(facts, priority=priority, version=v)
+        case TicketAssigned(assignee_id=assignee):
+            return _with(facts, assignee_id=assignee, version=v)
+    return _with(facts, version=v)  # an event these facts do not depend on (a second opening)

@@ -9,6 +9,7 @@ reference is stored once, so events delivered again change nothing. Downloads ca
 
 from __future__ import annotations
 
+from ticketing_contracts.events import MessagePosted, TicketOpened
 from ticketing_feed import EventFeed, FeedBatch
 from ticketing_feed.applied import AppliedPosition
 from ticketing_model import TicketFacts, evolve
@@ -59,12 +60,12 @@ class ReferenceConsumer:
         tickets: dict[tuple[str, str], TicketChange] = {}
         references: dict[tuple[str, str, str], Reference] = {}
 
-        def refer(brand: str, ticket: str, ids: object, visible: bool) -> None:
-            for attachment_id in ids if isinstance(ids, list) else ():
-                key = (brand, str(attachment_id), ticket)
+        def refer(brand: str, ticket: str, ids: list[str], visible: bool) -> None:
+            for attachment_id in ids:
+                key = (brand, attachment_id, ticket)
                 known = references.get(key)
                 if known is None or (visible and not known.visible):
-                    references[key] = Reference(brand, str(attachment_id), ticket, visible)
+                    references[key] = Reference(brand, attachment_id, ticket, visible)
 
         for event in batch.events:
             key = (event.brand_id, event.ticket_id)
@@ -77,12 +78,11 @@ class ReferenceConsumer:
                 tickets[key] = TicketChange(
                     *key, after.version, after.department, after.customer_id
                 )
-            data = event.data
-            match event.event_type:
-                case "TicketOpened":
-                    refer(*key, data.get("attachment_ids"), True)
-                case "MessagePosted":
-                    refer(*key, data.get("attachment_ids"), not data.get("internal", False))
+            match event.event:
+                case TicketOpened(attachment_ids=ids):
+                    refer(*key, ids, True)
+                case MessagePosted(attachment_ids=ids, internal=internal):
+                    refer(*key, ids, not internal)
         position = max(batch.reached, self.applied)
         if tickets or references or position > self.applied:
             await self._catalog.apply(
