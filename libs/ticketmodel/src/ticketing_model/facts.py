@@ -99,18 +99,33 @@ def _with(facts: TicketFacts, **changes: Any) -> TicketFacts:
     return new
 
 
-def opened(event: FactEvent, data: TicketOpened) -> TicketFacts:
-    """The facts a TicketOpened starts (STATES.md, the first two rows)."""
-    by_customer = data.opened_by_side == Side.CUSTOMER.value
+# -- the transitions of STATES.md, one function each: `evolve` applies them to the contract's
+# events, the tickets aggregate to its own domain events (which carry the same facts).
+
+
+def opened(
+    *,
+    brand_id: str,
+    ticket_id: str,
+    version: int,
+    customer_id: str,
+    department: str,
+    tracking_code: str,
+    title: str,
+    priority: str,
+    by_customer: bool,
+) -> TicketFacts:
+    """The facts an opening starts (STATES.md, the first two rows): the side that did not
+    write the first message has it unread."""
     return TicketFacts(
-        brand_id=event.brand_id,
-        ticket_id=event.ticket_id,
-        customer_id=data.customer_id,
-        department=data.department,
-        tracking_code=data.tracking_code,
-        title=data.title,
-        priority=data.priority,
-        version=event.stream_version,
+        brand_id=brand_id,
+        ticket_id=ticket_id,
+        customer_id=customer_id,
+        department=department,
+        tracking_code=tracking_code,
+        title=title,
+        priority=priority,
+        version=version,
         agent_state=AgentState.NOT_SEEN if by_customer else AgentState.ANSWERED_FOLLOWING_UP,
         customer_read=False,
         agent_unread=1 if by_customer else 0,
@@ -118,51 +133,92 @@ def opened(event: FactEvent, data: TicketOpened) -> TicketFacts:
     )
 
 
+def message_posted(
+    facts: TicketFacts, *, version: int, internal: bool, by_customer: bool, follow_up: bool
+) -> TicketFacts:
+    """A message: an internal note changes nothing the customer sees; a customer-side message
+    is unread by the support side (not seen again); a support reply answers (following up or
+    not) and is unread by the customer."""
+    if internal:
+        return _with(facts, version=version)
+    if by_customer:
+        return _with(
+            facts,
+            agent_state=AgentState.NOT_SEEN,
+            customer_read=True,
+            agent_unread=facts.agent_unread + 1,
+            customer_unread=0,
+            version=version,
+        )
+    return _with(
+        facts,
+        agent_state=AgentState.ANSWERED_FOLLOWING_UP if follow_up else AgentState.ANSWERED,
+        customer_read=False,
+        customer_unread=facts.customer_unread + 1,
+        agent_unread=0,
+        version=version,
+    )
+
+
+def agent_viewed(facts: TicketFacts, *, version: int) -> TicketFacts:
+    """The support side looked: a ticket not seen is now under review; nothing is unread."""
+    state = facts.agent_state
+    if state is AgentState.NOT_SEEN:
+        state = AgentState.REVIEWING
+    return _with(facts, agent_state=state, agent_unread=0, version=version)
+
+
+def customer_read(facts: TicketFacts, *, version: int) -> TicketFacts:
+    """The customer side read the ticket: nothing is unread for it."""
+    return _with(facts, customer_read=True, customer_unread=0, version=version)
+
+
+def changed(facts: TicketFacts, *, version: int, **fields: Any) -> TicketFacts:
+    """A fact set as it is (closed, department, priority, assignee_id): no rule of its own."""
+    return _with(facts, version=version, **fields)
+
+
 def evolve(facts: TicketFacts | None, event: FactEvent) -> TicketFacts | None:
     """The facts after `event` (STATES.md, Transitions): the one fold of a ticket's facts."""
     data = event.event
     if facts is None:
-        return opened(event, data) if isinstance(data, TicketOpened) else None
+        if not isinstance(data, TicketOpened):
+            return None
+        return opened(
+            brand_id=event.brand_id,
+            ticket_id=event.ticket_id,
+            version=event.stream_version,
+            customer_id=data.customer_id,
+            department=data.department,
+            tracking_code=data.tracking_code,
+            title=data.title,
+            priority=data.priority,
+            by_customer=data.opened_by_side == Side.CUSTOMER.value,
+        )
     v = event.stream_version
     if v <= facts.version:
         return facts
     match data:
-        case MessagePosted(internal=True):
-            return _with(facts, version=v)  # an internal note: never shown to the customer
-        case MessagePosted(author_side=Side.CUSTOMER):
-            return _with(
+        case MessagePosted():
+            return message_posted(
                 facts,
-                agent_state=AgentState.NOT_SEEN,
-                customer_read=True,
-                agent_unread=facts.agent_unread + 1,
-                customer_unread=0,
                 version=v,
-            )
-        case MessagePosted(follow_up=follow_up):
-            state = AgentState.ANSWERED_FOLLOWING_UP if follow_up else AgentState.ANSWERED
-            return _with(
-                facts,
-                agent_state=state,
-                customer_read=False,
-                customer_unread=facts.customer_unread + 1,
-                agent_unread=0,
-                version=v,
+                internal=data.internal,
+                by_customer=data.author_side == Side.CUSTOMER.value,
+                follow_up=data.follow_up,
             )
         case AgentViewed():
-            state = facts.agent_state
-            if state is AgentState.NOT_SEEN:
-                state = AgentState.REVIEWING
-            return _with(facts, agent_state=state, agent_unread=0, version=v)
+            return agent_viewed(facts, version=v)
         case CustomerRead():
-            return _with(facts, customer_read=True, customer_unread=0, version=v)
+            return customer_read(facts, version=v)
         case TicketClosed():
-            return _with(facts, closed=True, version=v)
+            return changed(facts, version=v, closed=True)
         case TicketReopened():
-            return _with(facts, closed=False, version=v)
+            return changed(facts, version=v, closed=False)
         case TicketTransferred(to_department=department):
-            return _with(facts, department=department, version=v)
+            return changed(facts, version=v, department=department)
         case PriorityChanged(to_priority=priority):
-            return _with(facts, priority=priority, version=v)
+            return changed(facts, version=v, priority=priority)
         case TicketAssigned(assignee_id=assignee):
-            return _with(facts, assignee_id=assignee, version=v)
+            return changed(facts, version=v, assignee_id=assignee)
     return _with(facts, version=v)  # an event these facts do not depend on (a second opening)
