@@ -66,11 +66,14 @@ def ce_type(event_type: str, schema_version: int) -> str:
 
 
 def encode_event(envelope: Mapping[str, Any]) -> EventRecord:
-    """The Kafka record of a public envelope (envelope_from_stored's mapping)."""
+    """The Kafka record of a public envelope (envelope_from_stored's mapping); WireError if its
+    stream is not a ticket's of the envelope's brand (the relay's one check of both)."""
     parsed = parse_ticket_stream_id(str(envelope["stream_id"]))
     if parsed is None:
         raise WireError(f"not a ticket stream: {envelope['stream_id']!r}")
-    _, ticket_id = parsed
+    stream_brand, ticket_id = parsed
+    if envelope["brand_id"] != stream_brand:
+        raise WireError(f"envelope brand {envelope['brand_id']!r} is not the stream's")
     position = int(envelope["position"])
     headers: Headers = [
         ("ce_specversion", b"1.0"),

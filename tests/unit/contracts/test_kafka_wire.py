@@ -84,3 +84,8 @@ def test_a_malformed_marker_is_a_wire_error(value: bytes) -> None:
 def test_an_event_outside_a_ticket_stream_cannot_be_encoded() -> None:
     with pytest.raises(WireError):
         encode_event({**envelope(), "stream_id": "tracking-acme-1234"})
+
+
+def test_an_event_whose_brand_is_not_its_streams_cannot_be_encoded() -> None:
+    with pytest.raises(WireError, match="is not the stream's"):
+        encode_event({**envelope(), "brand_id": "another_brand"})
