@@ -131,8 +131,8 @@ def decode_marker(value: bytes | None) -> Marker:
 def decode_envelope(value: bytes | None) -> dict[str, Any]:
     """The envelope mapping in an event record's value; WireError if it is not JSON of one.
 
-    Only the shape is checked here (an object with an integer position and a ticket stream);
-    a consumer checks the rest as it reads the event (see ticketing_feed).
+    Only the shape is checked here (an object with a positive integer position); a consumer
+    checks the rest, stream and brand included, once, as it reads the event (ticketing_feed).
     """
     try:
         body = json.loads(value or b"")
@@ -143,6 +143,4 @@ def decode_envelope(value: bytes | None) -> dict[str, Any]:
     position = body.get("position")
     if not isinstance(position, int) or isinstance(position, bool) or position < 1:
         raise WireError(f"envelope position must be a positive integer, got {position!r}")
-    if parse_ticket_stream_id(str(body.get("stream_id"))) is None:
-        raise WireError(f"envelope stream_id is not a ticket stream: {body.get('stream_id')!r}")
     return body

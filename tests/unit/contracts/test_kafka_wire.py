@@ -64,7 +64,6 @@ def test_a_marker_round_trips_and_is_told_apart_by_its_header() -> None:
         b"[]",
         json.dumps({**envelope(), "position": 0}).encode(),
         json.dumps({**envelope(), "position": True}).encode(),
-        json.dumps({**envelope(), "stream_id": "other-x"}).encode(),
     ],
 )
 def test_a_malformed_event_value_is_a_wire_error(value: bytes) -> None:
