@@ -238,6 +238,15 @@ def _conversation(rng: random.Random, n: int, total: int) -> list[tuple[str, dic
     return steps
 
 
+def _typed(event_type: str, data: dict[str, Any]) -> Any:
+    """The generated data as the event's typed model, fields the fold never reads left blank."""
+    from ticketing_contracts import EVENT_MODELS
+
+    model = EVENT_MODELS[event_type]
+    blank: dict[str, Any] = {"attachment_ids": [], "internal": False, "follow_up": False}
+    return model.model_construct(**{f: data.get(f, blank.get(f)) for f in model.model_fields})
+
+
 @dataclass(frozen=True, slots=True)
 class Listed:
     """What the cases and figures read of a ticket: kept instead of its view at the larger sizes
@@ -354,11 +363,10 @@ async def fill(
                     brand_id=brand,
                     ticket_id=ticket_id,
                     stream_version=version,
-                    event_type=event_type,
                     occurred_at=at,
                     actor_id=actor,
                     actor_role=side,
-                    data=data,
+                    event=_typed(event_type, data),
                 )
                 folded = fold(view, event, words)
                 view = folded.view

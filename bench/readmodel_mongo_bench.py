@@ -43,6 +43,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
+from ticketing_contracts import decode_event
 from ticketing_feed import EventIn, FeedBatch
 from ticketing_query.adapters.readmodel_mongo import MongoReadModel
 from ticketing_query.adapters.readmodel_mongo_documents import (
@@ -79,11 +80,15 @@ def history(tickets: int, seed: int = 7) -> list[EventIn]:
                         brand_id=brand,
                         ticket_id=ticket,
                         stream_version=step + 1,
-                        event_type=event_type,
                         occurred_at=start + timedelta(seconds=len(events)),
                         actor_id=actor,
                         actor_role="customer" if actor.startswith("cust") else "agent",
-                        data={} if event_type == "TicketReopened" else data,
+                        event=decode_event(
+                            event_type,
+                            1,
+                            {} if event_type == "TicketReopened" else data,
+                            trusted=True,
+                        ),
                     )
                 )
     return events
@@ -117,11 +122,10 @@ def live_events(
                 brand_id=key[0],
                 ticket_id=key[1],
                 stream_version=versions[key],
-                event_type=event_type,
                 occurred_at=at + timedelta(seconds=n),
                 actor_id="agent-1" if kind in (1, 2) else views[key].customer_id,
                 actor_role="agent" if kind in (1, 2) else "customer",
-                data=data,
+                event=decode_event(event_type, 1, data, trusted=True),
             )
         )
     return events

@@ -14,11 +14,12 @@ import pytest
 from ticketing_attachments.bootstrap import AttachmentsService, build_attachments_service
 from ticketing_attachments.entrypoints.http import ATTACHMENTS_PREFIX, attach
 from ticketing_attachments.settings import AttachmentsSettings
-from ticketing_feed import EventIn
 from ticketing_feed.memory import InMemoryFeed
 from ticketing_web import build_app
 from ticketing_web.settings import verifier_from
 from unit.attachments.samples import event_data
+
+from tests.typed_events import event_in
 
 from .conftest import token_for
 
@@ -51,7 +52,9 @@ class Desk:
     async def happen(self, ticket_id: str, version: int, event_type: str, **data: Any) -> None:
         """A ticket event, as the tickets service would append it; waits until consumed."""
         self.position += 1
-        event = EventIn(
+        if event_type == "TicketOpened":
+            data.setdefault("ticket_id", ticket_id)
+        event = event_in(
             self.position,
             "acme",
             ticket_id,

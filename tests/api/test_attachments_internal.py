@@ -18,7 +18,6 @@ from ticketing_attachments.entrypoints.http import create_app as attachments_app
 from ticketing_attachments.settings import AttachmentsSettings
 from ticketing_contracts.internal_attachments import CHECK_PATH, DESCRIBE_PATH
 from ticketing_eventstore.memory import InMemoryEventStore
-from ticketing_feed import EventIn
 from ticketing_feed.memory import InMemoryFeed
 from ticketing_query.adapters.attachments_http import HttpAttachmentCatalog
 from ticketing_query.application.ports import AttachmentInfo
@@ -36,6 +35,7 @@ from ticketing_web.internal_client import InternalClient
 from unit.attachments.samples import event_data
 
 from tests.ports import refusing_port
+from tests.typed_events import event_in
 from tests.unit.attachments.samples import pdf
 
 from .conftest import NEW_TICKET, Auth
@@ -116,14 +116,18 @@ async def test_the_lookup_lets_an_agent_name_only_attachments_of_tickets_it_may_
     note_file = await attachments.upload(auth(role="agent", sub="agent-tech"))
     technical = "7c0e" * 8
     opened = event_data(
-        "TicketOpened", customer_id="cust-2", department="technical", attachment_ids=[receipt]
+        "TicketOpened",
+        ticket_id=technical,
+        customer_id="cust-2",
+        department="technical",
+        attachment_ids=[receipt],
     )
     note = event_data("MessagePosted", attachment_ids=[note_file], internal=True)
     at = datetime.now(UTC)
     attachments.feed.extend(
         [
-            EventIn(1, "acme", technical, 1, "TicketOpened", at, "cust-2", "customer", opened),
-            EventIn(2, "acme", technical, 2, "MessagePosted", at, "agent-tech", "agent", note),
+            event_in(1, "acme", technical, 1, "TicketOpened", at, "cust-2", "customer", opened),
+            event_in(2, "acme", technical, 2, "MessagePosted", at, "agent-tech", "agent", note),
         ]
     )
     assert await attachments.service.subscription.wait_for(2, 5)

@@ -38,6 +38,7 @@ from ticketing_query.domain.view import (
 )
 
 from tests import engines
+from tests.typed_events import event_in
 
 
 async def _nothing_to_discard(_: Path) -> None:
@@ -115,7 +116,7 @@ class Story:
     ) -> EventIn:
         position, at = self.clock.tick(seconds)
         self.version += 1
-        event = EventIn(
+        event = event_in(
             position=position,
             brand_id=self.brand_id,
             ticket_id=self.ticket_id,

@@ -18,13 +18,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from ticketing_contracts import TicketClosed
 from ticketing_contracts.kafka_wire import EventRecord
 from ticketing_contracts.stored import envelope_metadata
 from ticketing_eventstore import NewEvent
 from ticketing_eventstore.memory import InMemoryEventStore
 from ticketing_eventstore.ports import EventStore
 from ticketing_eventstore.sqlite import SqliteEventStore
-from ticketing_feed.events import EventIn
 from ticketing_feed.memory import InMemoryFeed
 from ticketing_feed.ports import EventFeed, FeedBatch
 from ticketing_feed.store import StoreFeed
@@ -35,6 +35,7 @@ from ticketing_tickets.application.relay_ports import EventPublisher
 
 from tests.engines import kafka_bootstrap
 from tests.integration.kafka_topic import ScratchTopic, envelope
+from tests.typed_events import event_in
 
 T0 = datetime(2025, 6, 20, 10, 35, tzinfo=UTC)
 TICKET = "7" * 32
@@ -101,7 +102,7 @@ class MemoryHarness:
             self.position += 1
             self.versions += 1
             events.append(
-                EventIn(
+                event_in(
                     position=self.position,
                     brand_id="acme",
                     ticket_id=TICKET,
@@ -281,7 +282,7 @@ async def test_history_comes_in_order_in_batches_no_larger_than_asked(harness: H
     assert [e.stream_version for b in batches for e in b.events] == list(range(1, 8))
     first = batches[0].events[0]
     assert (first.brand_id, first.ticket_id, first.event_type) == ("acme", TICKET, "TicketClosed")
-    assert first.data == closed_read(1)
+    assert first.event == TicketClosed.model_validate(closed_read(1))
     assert first.occurred_at == T0 + timedelta(seconds=1)
 
 

@@ -12,6 +12,7 @@ from .catalog import (
     BrandCatalog,
     BrandCatalogs,
 )
+from .decoding import InvalidEventData, decode_event
 from .envelope import Actor, EventEnvelope, parse_data
 from .errors import ContractError, MissingUpcaster, UnknownEventType, UnknownSchemaVersion
 from .events import (
@@ -30,6 +31,7 @@ from .events import (
     TicketAssigned,
     TicketClosed,
     TicketClosedV1,
+    TicketEvent,
     TicketOpened,
     TicketOpenedV1,
     TicketReopened,
@@ -80,6 +82,7 @@ __all__ = [
     "CustomerRead",
     "EventData",
     "EventEnvelope",
+    "InvalidEventData",
     "MessagePosted",
     "MessagePostedV1",
     "MissingUpcaster",
@@ -90,6 +93,7 @@ __all__ = [
     "TicketAssigned",
     "TicketClosed",
     "TicketClosedV1",
+    "TicketEvent",
     "TicketOpened",
     "TicketOpenedV1",
     "TicketReopened",
@@ -99,6 +103,7 @@ __all__ = [
     "Upcaster",
     "Upcasters",
     "brand_stream_prefix",
+    "decode_event",
     "is_brand_id",
     "is_ticket_id",
     "is_valid_tracking_code",

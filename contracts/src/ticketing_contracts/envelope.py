@@ -20,10 +20,10 @@ from pydantic import (
     model_validator,
 )
 
-from .events import EventData, model_for
+from .decoding import decode_event
+from .events import TicketEvent
 from .roles import Role
 from .topics import BRAND_ID_PATTERN, TICKET_STREAM_CATEGORY, parse_ticket_stream_id
-from .upcasting import upcast
 
 # The schema as published before Role was an enum: inline, no `$defs` entry.
 _ROLE_SCHEMA = {"enum": [r.value for r in Role], "title": "Role", "type": "string"}
@@ -96,12 +96,11 @@ class EventEnvelope(BaseModel):
         return self
 
 
-def parse_data(envelope: EventEnvelope) -> EventData:
+def parse_data(envelope: EventEnvelope) -> TicketEvent:
     """The envelope's `data` as the current model of its event type, upcast if it is old.
 
     Raises UnknownEventType for an event type this code does not know (consumers usually skip
-    those), UnknownSchemaVersion / MissingUpcaster when it cannot be lifted, and pydantic's
-    ValidationError when the data does not fit the model.
+    those), UnknownSchemaVersion / MissingUpcaster when it cannot be lifted, InvalidEventData
+    or pydantic's ValidationError when the data does not fit the model.
     """
-    version, data = upcast(envelope.event_type, envelope.schema_version, envelope.data)
-    return model_for(envelope.event_type, version).model_validate(data)
+    return decode_event(envelope.event_type, envelope.schema_version, envelope.data)

@@ -212,6 +212,19 @@ class TicketAssigned(EventData):
     previous_assignee_id: Id | None
 
 
+TicketEvent = (
+    TicketOpened
+    | MessagePosted
+    | AgentViewed
+    | CustomerRead
+    | TicketClosed
+    | TicketReopened
+    | TicketTransferred
+    | PriorityChanged
+    | TicketAssigned
+)
+"""The current model of every event type: what readers get after upcasting, and `match` on."""
+
 ALL_EVENT_MODELS: tuple[type[EventData], ...] = (
     TicketOpenedV1,
     TicketOpened,

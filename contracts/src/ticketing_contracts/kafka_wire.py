@@ -66,11 +66,14 @@ def ce_type(event_type: str, schema_version: int) -> str:
 
 
 def encode_event(envelope: Mapping[str, Any]) -> EventRecord:
-    """The Kafka record of a public envelope (envelope_from_stored's mapping)."""
+    """The Kafka record of a public envelope (envelope_from_stored's mapping); WireError if its
+    stream is not a ticket's of the envelope's brand (the relay's one check of both)."""
     parsed = parse_ticket_stream_id(str(envelope["stream_id"]))
     if parsed is None:
         raise WireError(f"not a ticket stream: {envelope['stream_id']!r}")
-    _, ticket_id = parsed
+    stream_brand, ticket_id = parsed
+    if envelope["brand_id"] != stream_brand:
+        raise WireError(f"envelope brand {envelope['brand_id']!r} is not the stream's")
     position = int(envelope["position"])
     headers: Headers = [
         ("ce_specversion", b"1.0"),
@@ -128,8 +131,8 @@ def decode_marker(value: bytes | None) -> Marker:
 def decode_envelope(value: bytes | None) -> dict[str, Any]:
     """The envelope mapping in an event record's value; WireError if it is not JSON of one.
 
-    Only the shape is checked here (an object with an integer position and a ticket stream);
-    a consumer checks the rest as it reads the event (see ticketing_feed).
+    Only the shape is checked here (an object with a positive integer position); a consumer
+    checks the rest, stream and brand included, once, as it reads the event (ticketing_feed).
     """
     try:
         body = json.loads(value or b"")
@@ -140,6 +143,4 @@ def decode_envelope(value: bytes | None) -> dict[str, Any]:
     position = body.get("position")
     if not isinstance(position, int) or isinstance(position, bool) or position < 1:
         raise WireError(f"envelope position must be a positive integer, got {position!r}")
-    if parse_ticket_stream_id(str(body.get("stream_id"))) is None:
-        raise WireError(f"envelope stream_id is not a ticket stream: {body.get('stream_id')!r}")
     return body

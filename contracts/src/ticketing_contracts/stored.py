@@ -2,8 +2,9 @@
 
 A store keeps `data` and a `metadata` mapping beside its own fields (stream, version, position,
 event id, type). The envelope fields that are not the store's own travel in `metadata`, under
-the names below. Every service that reads a store (the command side, the relay, the embedded
-projector) rebuilds the public envelope with `envelope_from_stored`, upcasting old versions.
+the names below. `envelope_from_stored` is the one mapping back to the public envelope (upcast
+to current versions): the relay publishes it, `GET /v1/events` serves it, and the store feed
+reads its consumers' events from it.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def envelope_from_stored(record: StoredEvent) -> dict[str, Any]:
     """The public envelope (JSON-ready) of a stored event, upcast to its current schema."""
     meta = record.metadata
     version, data = upcast(record.event_type, int(meta.get("schema_version", 1)), dict(record.data))
+    occurred_at = meta.get("occurred_at")
     return {
         "event_id": record.event_id,
         "event_type": record.event_type,
@@ -68,7 +70,8 @@ def envelope_from_stored(record: StoredEvent) -> dict[str, Any]:
         "stream_id": record.stream_id,
         "stream_version": record.stream_version,
         "position": record.position,
-        "occurred_at": meta.get("occurred_at", record.recorded_at.isoformat()),
+        # Only records written before envelopes had it lack it: their store time stands in.
+        "occurred_at": record.recorded_at.isoformat() if occurred_at is None else occurred_at,
         "brand_id": meta.get("brand_id"),
         "actor": meta.get("actor"),
         "correlation_id": meta.get("correlation_id"),

@@ -24,6 +24,8 @@ from ticketing_feed import EventIn, FeedBatch
 from ticketing_feed.memory import InMemoryFeed
 from ticketing_feed.subscription import Subscription
 
+from tests.typed_events import event_in
+
 from . import samples
 
 T0 = datetime(2025, 6, 20, 10, 35, tzinfo=UTC)
@@ -93,7 +95,9 @@ def event(
     position: int, version: int, event_type: str, ticket: str = TICKET, **data: Any
 ) -> EventIn:
     full = samples.event_data(event_type, **data)
-    return EventIn(position, "acme", ticket, version, event_type, T0, "cust-1", "customer", full)
+    if event_type == "TicketOpened":
+        full.setdefault("ticket_id", ticket)
+    return event_in(position, "acme", ticket, version, event_type, T0, "cust-1", "customer", full)
 
 
 def opened(position: int, attachment_ids: list[str], ticket: str = TICKET, **more: Any) -> EventIn:

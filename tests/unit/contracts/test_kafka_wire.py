@@ -64,7 +64,6 @@ def test_a_marker_round_trips_and_is_told_apart_by_its_header() -> None:
         b"[]",
         json.dumps({**envelope(), "position": 0}).encode(),
         json.dumps({**envelope(), "position": True}).encode(),
-        json.dumps({**envelope(), "stream_id": "other-x"}).encode(),
     ],
 )
 def test_a_malformed_event_value_is_a_wire_error(value: bytes) -> None:
@@ -84,3 +83,8 @@ def test_a_malformed_marker_is_a_wire_error(value: bytes) -> None:
 def test_an_event_outside_a_ticket_stream_cannot_be_encoded() -> None:
     with pytest.raises(WireError):
         encode_event({**envelope(), "stream_id": "tracking-acme-1234"})
+
+
+def test_an_event_whose_brand_is_not_its_streams_cannot_be_encoded() -> None:
+    with pytest.raises(WireError, match="is not the stream's"):
+        encode_event({**envelope(), "brand_id": "another_brand"})

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from ticketing_contracts import TicketTransferred
 from ticketing_feed.envelopes import UnreadableEvent, event_from_envelope
 
 TICKET = "3f2b9c0e8d4a4f1b9e6c7a5d2b1e0f47"
@@ -36,7 +37,7 @@ def test_a_good_envelope_becomes_an_event() -> None:
     assert (event.stream_version, event.event_type) == (4, "TicketTransferred")
     assert event.occurred_at == datetime(2025, 6, 20, 10, 35, tzinfo=UTC)
     assert (event.actor_id, event.actor_role) == ("agent_17", "agent")
-    assert event.data == {"from_department": "technical", "to_department": "finance"}
+    assert event.event == TicketTransferred(from_department="technical", to_department="finance")
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@ from typing import Any
 from hypothesis import strategies as st
 from ticketing_feed import EventIn
 
+from tests.typed_events import event_in
+
 BRANDS = ("acme", "globex")
 CUSTOMERS = ("cust-1", "cust-2", "cust-3")
 DEPARTMENTS = ("technical", "finance", "refunds")
@@ -44,7 +46,7 @@ class Told:
 
     def add(self, event_type: str, data: dict[str, Any], *, role: str = "customer") -> EventIn:
         version = len(self.events) + 1
-        event = EventIn(
+        event = event_in(
             position=next(_positions),
             brand_id=self.brand_id,
             ticket_id=self.ticket_id,

@@ -9,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ticketing_contracts.catalog import BrandCatalog
-from ticketing_feed import EventIn
 from ticketing_model import TicketFacts, evolve, status_code
 from ticketing_query.domain.search import tokens
 from ticketing_query.domain.view import TicketView, fold
 from ticketing_tickets.application.codec import event_data
 from ticketing_tickets.domain import Actor, Role, Ticket
+
+from tests.typed_events import event_in
 
 CATALOG = BrandCatalog()
 CUSTOMER = Actor("cust-1", Role.CUSTOMER, name="مریم رضایی")
@@ -97,7 +98,7 @@ def test_the_aggregate_and_the_query_view_agree_on_every_generated_history(
     facts: TicketFacts | None = None
     start = datetime(2026, 3, 21, 8, 30, tzinfo=UTC)
     for version, event in enumerate(ticket.pending, start=1):
-        received = EventIn(
+        received = event_in(
             position=version,
             brand_id="acme",
             ticket_id=TID,

@@ -6,6 +6,7 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ticketing_contracts import MessagePosted, TicketOpened
 from ticketing_model import LABELS, AgentState, Scope, Side, TicketFacts, evolve
 
 from .histories import Claims, Told, histories, identities
@@ -40,7 +41,7 @@ def test_the_facts_of_any_history_are_a_consistent_status(story: Told) -> None:
         e
         for e in story.events
         if e.event_type == "TicketOpened"
-        or (e.event_type == "MessagePosted" and not e.data["internal"])
+        or (isinstance(e.event, MessagePosted) and not e.event.internal)
     ][-1]
 
     assert facts.label == LABELS[facts.code]
@@ -50,10 +51,10 @@ def test_the_facts_of_any_history_are_a_consistent_status(story: Told) -> None:
     assert facts.customer_unread >= 0
     # Only one side can have unread messages: each side's message clears the other's count.
     assert facts.agent_unread == 0 or facts.customer_unread == 0
-    customer_wrote_last = (
-        last_visible.data.get("author_side") or last_visible.data.get("opened_by_side")
-    ) == Side.CUSTOMER
-    if customer_wrote_last:
+    visible = last_visible.event
+    assert isinstance(visible, TicketOpened | MessagePosted)
+    side = visible.opened_by_side if isinstance(visible, TicketOpened) else visible.author_side
+    if side == Side.CUSTOMER:
         assert facts.customer_unread == 0
         assert facts.agent_state in (AgentState.NOT_SEEN, AgentState.REVIEWING)
     else:

@@ -9,6 +9,8 @@ from typing import Any
 
 from ticketing_feed import EventIn, FeedBatch
 
+from tests.typed_events import event_in
+
 T0 = datetime(2025, 6, 20, 10, 35, tzinfo=UTC)
 TICKET = "a" * 32
 
@@ -25,7 +27,7 @@ class Story:
     def event(self, event_type: str, role: str, actor: str, **data: Any) -> EventIn:
         self.position += 1
         self.version += 1
-        return EventIn(
+        return event_in(
             position=self.position,
             brand_id=self.brand,
             ticket_id=self.ticket_id,

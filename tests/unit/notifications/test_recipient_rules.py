@@ -20,19 +20,8 @@ from .events import Story
 def _opened_story(by: str = "customer") -> tuple[Story, Any]:
     story = Story()
     opening = story.opened(by=by)
-    facts = decide(None, **_args(opening)).facts
+    facts = decide(None, opening).facts
     return story, facts
-
-
-def _args(event: Any) -> dict[str, Any]:
-    return {
-        "event_type": event.event_type,
-        "stream_version": event.stream_version,
-        "actor_role": event.actor_role,
-        "data": event.data,
-        "brand_id": event.brand_id,
-        "ticket_id": event.ticket_id,
-    }
 
 
 @pytest.mark.parametrize(
@@ -48,7 +37,7 @@ def test_an_opening_tells_the_department_or_the_customer_by_who_opened_it(
     opened_by: str, expected: Notice
 ) -> None:
     opening = Story().opened(by=opened_by)
-    assert decide(None, **_args(opening)).notices == (expected,)
+    assert decide(None, opening).notices == (expected,)
 
 
 def _later(story: Story, case: str) -> Any:
@@ -109,27 +98,27 @@ def test_each_later_event_tells_exactly_whom_api_md_says(
     case: str, expected: tuple[str, str, str, bool] | None
 ) -> None:
     story, facts = _opened_story()
-    decision = decide(facts, **_args(_later(story, case)))
+    decision = decide(facts, _later(story, case))
     assert decision.notices == ((Notice(*expected),) if expected else ())
 
 
 def test_a_customer_reply_after_a_transfer_tells_the_new_department() -> None:
     story, facts = _opened_story()
-    facts = decide(facts, **_args(_later(story, "agent transfers"))).facts
-    decision = decide(facts, **_args(story.message(by="customer")))
+    facts = decide(facts, _later(story, "agent transfers")).facts
+    decision = decide(facts, story.message(by="customer"))
     assert decision.notices == (Notice(DEPARTMENT, "refunds", "customer_replied", False),)
 
 
 def test_an_event_seen_before_decides_nothing_again() -> None:
     story, facts = _opened_story()
     reply = story.message(by="agent")
-    facts = decide(facts, **_args(reply)).facts
-    assert decide(facts, **_args(reply)).notices == ()
+    facts = decide(facts, reply).facts
+    assert decide(facts, reply).notices == ()
 
 
 def test_history_that_does_not_start_with_an_opening_is_ignored() -> None:
     reply = Story().message(by="agent")
-    assert decide(None, **_args(reply)).facts is None
+    assert decide(None, reply).facts is None
 
 
 def test_only_the_view_that_takes_an_unseen_ticket_under_review_tells_the_customer() -> None:
@@ -143,7 +132,7 @@ def test_only_the_view_that_takes_an_unseen_ticket_under_review_tells_the_custom
         story.message(by="customer"),  # not seen again
         story.event("AgentViewed", "admin", "admin-1"),  # -> reviewing: told again
     ):
-        decision = decide(facts, **_args(event))
+        decision = decide(facts, event)
         facts = decision.facts
         seen.append(tuple(n.kind for n in decision.notices))
     assert seen == [
@@ -160,7 +149,7 @@ def test_facts_taken_as_reviewing_announce_no_review() -> None:
     # The SQLite store loads facts kept before the state was as reviewing (contract suite).
     story, facts = _opened_story()
     old = replace(facts, agent_state=AgentState.REVIEWING)
-    decision = decide(old, **_args(story.event("AgentViewed", "agent", "agent-1")))
+    decision = decide(old, story.event("AgentViewed", "agent", "agent-1"))
     assert decision.notices == ()
     assert decision.facts is not None
     assert decision.facts.agent_state == "reviewing"

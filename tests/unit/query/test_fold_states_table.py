@@ -17,6 +17,8 @@ from ticketing_query.domain.counters import contribution
 from ticketing_query.domain.search import tokens
 from ticketing_query.domain.view import TicketView, fold
 
+from tests.typed_events import event_in
+
 T0 = datetime(2025, 6, 20, 10, 35, tzinfo=UTC)
 TICKET_ID = "5" * 32
 NS, RV, AF, AN = (
@@ -28,7 +30,7 @@ NS, RV, AF, AN = (
 
 
 def event(version: int, event_type: str, role: str = "customer", **data: Any) -> EventIn:
-    return EventIn(
+    return event_in(
         position=100 + version,
         brand_id="acme",
         ticket_id=TICKET_ID,

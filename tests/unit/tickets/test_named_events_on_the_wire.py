@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import kurrentdbclient as kdb
+from ticketing_contracts import MessagePosted, TicketClosed
 from ticketing_contracts.catalog import BrandCatalogs
 from ticketing_contracts.kafka_wire import decode_envelope, encode_event, header
 from ticketing_contracts.stored import envelope_from_stored
@@ -76,7 +77,7 @@ async def test_kafka_records_name_the_new_version_and_a_consumer_reads_the_name_
     assert header(record.headers, "ce_type") == b"ir.ticketing.tickets.TicketClosed.v2"
     assert header(record.headers, "ce_schemaversion") == b"2"
     event = event_from_envelope(decode_envelope(record.value))
-    assert event.data == {"reason": "حل شد", "closed_by_name": "مریم رضایی"}
+    assert event.event == TicketClosed(reason="حل شد", closed_by_name="مریم رضایی")
 
 
 def test_a_v1_record_still_on_the_topic_is_read_with_a_null_name() -> None:
@@ -102,8 +103,9 @@ def test_a_v1_record_still_on_the_topic_is_read_with_a_null_name() -> None:
         },
     }
     event = event_from_envelope(decode_envelope(encode_event(old).value))
-    assert event.data["author_name"] is None
-    assert event.data["body"] == "مشکل برطرف شد."
+    assert isinstance(event.event, MessagePosted)
+    assert event.event.author_name is None
+    assert event.event.body == "مشکل برطرف شد."
 
 
 async def test_kurrentdb_keeps_the_schema_version_in_the_events_metadata() -> None:

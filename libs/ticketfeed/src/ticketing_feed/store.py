@@ -5,8 +5,10 @@ The Kafka feed adapter (`kafka`) reads the same envelopes from the event topic.
 
 Built on the store's batch subscription: each batch is whatever had committed when it was read
 (up to `max_events`; nothing waits to fill a batch), then live batches as commits land. Records
-are read as public envelopes (`envelope_from_stored`'s mapping, upcast) and become `EventIn`s
-through `envelopes.read_event`, the checks the Kafka feed shares. A record that cannot be read
+are read as public envelopes (`envelope_from_stored`, the one stored-event mapping, which the
+relay and `GET /v1/events` use too) and become `EventIn`s through `envelopes.event_from_envelope`,
+the checks the Kafka feed shares; their data is trusted (our own store's, written only by the
+tickets service: see `ticketing_contracts.decoding`). A record that cannot be read
 as a ticket event (a stream id that is not a ticket's, a brand that differs from its stream's,
 missing fields, an unknown schema version) is logged and skipped, never raised: one bad event
 must not stop a consumer. `reached` still moves past it.
@@ -17,11 +19,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import structlog
-from ticketing_contracts.stored import StoredEvent
+from ticketing_contracts.stored import StoredEvent, envelope_from_stored
 from ticketing_contracts.topics import TICKET_STREAM_CATEGORY
 from ticketing_eventstore.ports import EventReader
 
-from .envelopes import UnreadableEvent, read_event
+from .envelopes import UnreadableEvent, event_from_envelope
 from .events import EventIn
 from .ports import FeedBatch
 
@@ -56,20 +58,7 @@ class StoreFeed:
 def to_event_in(record: StoredEvent) -> EventIn | None:
     """A stored ticket event as an `EventIn`; None (logged) if it is not a good one."""
     try:
-        # The envelope's fields straight from the record (envelope_from_stored's mapping,
-        # without building the whole dict: a rebuild comes through here for every event).
-        meta = record.metadata
-        return read_event(
-            position=record.position,
-            stream_id=record.stream_id,
-            stream_version=record.stream_version,
-            event_type=record.event_type,
-            schema_version=int(meta.get("schema_version", 1)),
-            brand_id=meta.get("brand_id"),
-            occurred_at=meta.get("occurred_at"),
-            actor=meta.get("actor"),
-            data=record.data,
-        )
+        return event_from_envelope(envelope_from_stored(record), trusted=True)
     except UnreadableEvent as error:
         _skipped(record, str(error))
     except Exception as error:  # metadata that is not a mapping, a schema_version not a number

@@ -4,7 +4,16 @@ status codes, a ticket's facts and their one fold (`evolve`), and who sees a tic
 Pure: the standard library and ticketing_contracts only, so any domain layer may import it.
 """
 
-from .facts import FactEvent, TicketFacts, evolve, opened
+from .facts import (
+    FactEvent,
+    TicketFacts,
+    agent_viewed,
+    changed,
+    customer_read,
+    evolve,
+    message_posted,
+    opened,
+)
 from .roles import Role, Side, side_of
 from .scope import Scope, TicketPlace
 from .status import CODES, LABELS, AgentState, halves_of, status_code
@@ -19,8 +28,12 @@ __all__ = [
     "Side",
     "TicketFacts",
     "TicketPlace",
+    "agent_viewed",
+    "changed",
+    "customer_read",
     "evolve",
     "halves_of",
+    "message_posted",
     "opened",
     "side_of",
     "status_code",

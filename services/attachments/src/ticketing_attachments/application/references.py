@@ -10,6 +10,7 @@ subscription's applied position, woken as each batch commits.
 
 from __future__ import annotations
 
+from ticketing_contracts.events import MessagePosted, TicketOpened
 from ticketing_feed import FeedBatch
 from ticketing_model import TicketFacts, evolve
 
@@ -40,12 +41,12 @@ class ReferenceConsumer:
         tickets: dict[tuple[str, str], TicketChange] = {}
         references: dict[tuple[str, str, str], Reference] = {}
 
-        def refer(brand: str, ticket: str, ids: object, visible: bool) -> None:
-            for attachment_id in ids if isinstance(ids, list) else ():
-                key = (brand, str(attachment_id), ticket)
+        def refer(brand: str, ticket: str, ids: list[str], visible: bool) -> None:
+            for attachment_id in ids:
+                key = (brand, attachment_id, ticket)
                 known = references.get(key)
                 if known is None or (visible and not known.visible):
-                    references[key] = Reference(brand, str(attachment_id), ticket, visible)
+                    references[key] = Reference(brand, attachment_id, ticket, visible)
 
         for event in batch.events:
             key = (event.brand_id, event.ticket_id)
@@ -58,12 +59,11 @@ class ReferenceConsumer:
                 tickets[key] = TicketChange(
                     *key, after.version, after.department, after.customer_id
                 )
-            data = event.data
-            match event.event_type:
-                case "TicketOpened":
-                    refer(*key, data.get("attachment_ids"), True)
-                case "MessagePosted":
-                    refer(*key, data.get("attachment_ids"), not data.get("internal", False))
+            match event.event:
+                case TicketOpened(attachment_ids=ids):
+                    refer(*key, ids, True)
+                case MessagePosted(attachment_ids=ids, internal=internal):
+                    refer(*key, ids, not internal)
         await self._catalog.apply(
             ReferenceBatch(list(tickets.values()), list(references.values()), batch.reached)
         )

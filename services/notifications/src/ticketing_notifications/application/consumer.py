@@ -72,15 +72,7 @@ class Consumer:
         for event in batch.events:
             key = (event.brand_id, event.ticket_id)
             before = known.get(key)
-            decision = decide(
-                before,
-                event_type=event.event_type,
-                stream_version=event.stream_version,
-                actor_role=event.actor_role,
-                data=event.data,
-                brand_id=event.brand_id,
-                ticket_id=event.ticket_id,
-            )
+            decision = decide(before, event)
             if decision.facts is None or decision.facts == before:
                 continue
             known[key] = changed[key] = decision.facts

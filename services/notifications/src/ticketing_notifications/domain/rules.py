@@ -9,26 +9,30 @@ Everything else (other reads, internal notes, priority and assignment changes) t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
-from ticketing_model import AgentState, Side, TicketFacts, evolve
+from ticketing_contracts.events import (
+    AgentViewed,
+    MessagePosted,
+    TicketClosed,
+    TicketOpened,
+    TicketReopened,
+    TicketTransferred,
+)
+from ticketing_model import AgentState, FactEvent, Side, TicketFacts, evolve
 
 CUSTOMER = "customer"  # audience: one customer (recipient = customer id)
 DEPARTMENT = "department"  # audience: every agent serving (brand, department)
 AGENT_ROLES = frozenset({"agent", "admin"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Event:
-    """One event as `evolve` reads it."""
+class ActedEvent(FactEvent, Protocol):
+    """What `decide` reads of an event (`ticketing_feed.EventIn` fits): what `evolve` reads,
+    and the role of who did it."""
 
-    brand_id: str
-    ticket_id: str
-    stream_version: int
-    event_type: str
-    data: Mapping[str, Any]
+    @property
+    def actor_role(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,39 +53,30 @@ class Decision:
     notices: tuple[Notice, ...] = ()
 
 
-def decide(
-    facts: TicketFacts | None,
-    *,
-    event_type: str,
-    stream_version: int,
-    actor_role: str,
-    data: dict[str, Any],
-    brand_id: str,
-    ticket_id: str,
-) -> Decision:
+def decide(facts: TicketFacts | None, event: ActedEvent) -> Decision:
     """Fold one event into the ticket's facts (`ticketing_model.evolve`, the fold every service
     shares) and name its notices, from the facts before and after; a seen event names none."""
-    event = _Event(brand_id, ticket_id, stream_version, event_type, data)
     after = evolve(facts, event)
     if after is None or after is facts:
         return Decision(after)  # not a ticket's history, or delivered again: already decided
     if facts is None:
-        if data.get("opened_by_side") == Side.CUSTOMER:
+        opening = event.event
+        if isinstance(opening, TicketOpened) and opening.opened_by_side == Side.CUSTOMER.value:
             return Decision(after, (_to_department(after, "ticket_opened"),))
         return Decision(after, (_to_customer(after, "ticket_opened_for_you", external=True),))
-    by_agent = actor_role in AGENT_ROLES
-    match event_type:
-        case "MessagePosted" if not data.get("internal"):
-            if data.get("author_side") == Side.CUSTOMER:
-                return Decision(after, (_to_department(after, "customer_replied"),))
+    by_agent = event.actor_role in AGENT_ROLES
+    match event.event:
+        case MessagePosted(internal=False, author_side=Side.CUSTOMER):
+            return Decision(after, (_to_department(after, "customer_replied"),))
+        case MessagePosted(internal=False):
             return Decision(after, (_to_customer(after, "agent_replied", external=True),))
-        case "AgentViewed" if facts.agent_state is AgentState.NOT_SEEN:
+        case AgentViewed() if facts.agent_state is AgentState.NOT_SEEN:
             return Decision(after, (_to_customer(after, "ticket_under_review"),))
-        case "TicketClosed" if by_agent:
+        case TicketClosed() if by_agent:
             return Decision(after, (_to_customer(after, "ticket_closed"),))
-        case "TicketReopened" if by_agent:
+        case TicketReopened() if by_agent:
             return Decision(after, (_to_customer(after, "ticket_reopened"),))
-        case "TicketTransferred" if by_agent:
+        case TicketTransferred() if by_agent:
             return Decision(after, (_to_customer(after, "ticket_transferred"),))
     return Decision(after)
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
+from ticketing_contracts.events import MessagePosted, TicketClosed, TicketOpened, TicketReopened
 from ticketing_feed.events import EventIn
 from ticketing_model import AgentState, Side, TicketFacts, evolve, status_code
 from ticketing_model.facts import FACT_FIELDS
@@ -133,28 +134,26 @@ def fold(view: TicketView | None, event: EventIn, words: WordsFn) -> Folded:
     assert facts is not None
     changes: dict[str, Any] = dict(zip(FACT_FIELDS, _FACTS_OF(facts), strict=True))
     changes["position"] = event.position
-    d = event.data
     message: MessageView | None = None
-    match event.event_type:
-        case "MessagePosted":
-            internal = bool(d["internal"])
-            body_words = frozenset(words(d["body"]))
-            if internal:
+    match event.event:
+        case MessagePosted() as posted:
+            body_words = frozenset(words(posted.body))
+            if posted.internal:
                 changes["internal_words"] = view.internal_words | body_words
             else:
                 changes["public_words"] = view.public_words | body_words
                 changes["last_activity_at"] = event.occurred_at
-            message = _message(event, internal=internal)
-        case "TicketClosed":
+            message = _message(event, posted, internal=posted.internal, name=posted.author_name)
+        case TicketClosed(reason=reason, closed_by_name=name):
             changes.update(
                 last_activity_at=event.occurred_at,
                 closed_at=event.occurred_at,
                 closed_by_id=event.actor_id,
                 closed_by_role=event.actor_role,
-                closed_by_name=d.get("closed_by_name"),
-                close_reason=d.get("reason"),
+                closed_by_name=name,
+                close_reason=reason,
             )
-        case "TicketReopened":
+        case TicketReopened():
             changes.update(
                 last_activity_at=event.occurred_at,
                 closed_at=None,
@@ -168,32 +167,36 @@ def fold(view: TicketView | None, event: EventIn, words: WordsFn) -> Folded:
 
 
 def _opened(event: EventIn, facts: TicketFacts, words: WordsFn) -> Folded:
-    d = event.data
+    opening = event.event
+    assert isinstance(opening, TicketOpened)  # evolve starts facts only from an opening
     view = TicketView(
         **dict(zip(FACT_FIELDS, _FACTS_OF(facts), strict=True)),
-        request_type=d["request_type"],
+        request_type=opening.request_type,
         created_at=event.occurred_at,
         last_activity_at=event.occurred_at,
         position=event.position,
-        public_words=frozenset([*words(d["title"]), d["tracking_code"], *words(d["body"])]),
+        public_words=frozenset(
+            [*words(opening.title), opening.tracking_code, *words(opening.body)]
+        ),
     )
-    return Folded(view, _message(event, internal=False), changed=True)
+    message = _message(event, opening, internal=False, name=opening.opened_by_name)
+    return Folded(view, message, changed=True)
 
 
-def _message(event: EventIn, *, internal: bool) -> MessageView:
+def _message(
+    event: EventIn, written: TicketOpened | MessagePosted, *, internal: bool, name: str | None
+) -> MessageView:
     """The message an opening or a posted message adds to the ticket."""
-    d = event.data
-    name_field = "opened_by_name" if event.event_type == "TicketOpened" else "author_name"
     return MessageView(
         brand_id=event.brand_id,
         ticket_id=event.ticket_id,
-        message_id=d["message_id"],
+        message_id=written.message_id,
         author_id=event.actor_id,
         author_role=event.actor_role,
-        body=d["body"],
+        body=written.body,
         internal=internal,
-        attachment_ids=tuple(d.get("attachment_ids", ())),
+        attachment_ids=tuple(written.attachment_ids),
         created_at=event.occurred_at,
         position=event.position,
-        author_name=d.get(name_field),
+        author_name=name,
     )

@@ -30,7 +30,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from ticketing_contracts.kafka_wire import EventRecord, WireError, encode_event
 from ticketing_contracts.stored import envelope_from_stored
-from ticketing_contracts.topics import TICKET_STREAM_CATEGORY, parse_ticket_stream_id
+from ticketing_contracts.topics import TICKET_STREAM_CATEGORY
 from ticketing_eventstore.ports import EventBatch, EventReader, RecordedEvent
 
 from .relay_ports import EventPublisher, RelayCheckpoint
@@ -93,16 +93,8 @@ _Item = EventBatch | _End | _Failed
 
 
 def encode_stored(record: RecordedEvent) -> EventRecord:
-    """The Kafka record of a stored ticket event; raises if it cannot be relayed as one."""
-    brand = record.metadata.get("brand_id")
-    # encode_event checks the whole stream id; brand ids hold no '-', so the prefix names it.
-    if not isinstance(brand, str) or not record.stream_id.startswith(
-        f"{TICKET_STREAM_CATEGORY}-{brand}-"
-    ):
-        parsed = parse_ticket_stream_id(record.stream_id)
-        if parsed is None:
-            raise WireError(f"not a ticket stream: {record.stream_id!r}")
-        raise WireError(f"envelope brand {brand!r} is not the stream's {parsed[0]!r}")
+    """The Kafka record of a stored ticket event; raises if it cannot be relayed as one (the
+    envelope is the one stored-event mapping; encode_event checks its stream and brand)."""
     return encode_event(envelope_from_stored(record))
 
 

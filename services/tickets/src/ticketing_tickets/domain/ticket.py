@@ -2,12 +2,18 @@
 
 A command method checks its rules and records events; `_apply` is the only place state changes;
 `rehydrate` folds the history. Time, ids and tracking codes are passed in.
+
+What the aggregate decides on is the ticket's facts (`ticketing_model.TicketFacts`), folded by
+the same transitions as every consumer's `evolve`; only the message ids it keeps are its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+import ticketing_model as model
+from ticketing_model import TicketFacts
 
 from .errors import FieldError, Forbidden, ValidationFailed
 from .events import (
@@ -44,23 +50,66 @@ class Unset:
 UNSET = Unset()
 
 
+_NOT_OPENED = TicketFacts(
+    brand_id="",
+    ticket_id="",
+    customer_id="",
+    department="",
+    tracking_code="",
+    title="",
+    priority=Priority.NORMAL.value,
+    version=0,
+)
+"""What a ticket is before its opening: nobody's, nowhere, nothing unread."""
+
+
 @dataclass
 class Ticket:
     """One support ticket, as far as deciding commands needs to know it."""
 
     ticket_id: str
-    customer_id: str = ""
-    department: str = ""
-    priority: Priority = Priority.NORMAL
-    assignee_id: str | None = None
-    closed: bool = False
-    agent_state: AgentState = AgentState.NOT_SEEN
-    customer_read: bool = False
-    agent_unread: int = 0
-    customer_unread: int = 0
+    #: Blank until the opening is applied. The aggregate works in one brand's stream and never
+    #: reads the brand, so its facts leave `brand_id` empty.
+    facts: TicketFacts = _NOT_OPENED
     message_ids: set[str] = field(default_factory=set)
     version: int = 0
     pending: list[TicketEvent] = field(default_factory=list)
+
+    @property
+    def customer_id(self) -> str:
+        return self.facts.customer_id
+
+    @property
+    def department(self) -> str:
+        return self.facts.department
+
+    @property
+    def priority(self) -> Priority:
+        return Priority(self.facts.priority)
+
+    @property
+    def assignee_id(self) -> str | None:
+        return self.facts.assignee_id
+
+    @property
+    def closed(self) -> bool:
+        return self.facts.closed
+
+    @property
+    def agent_state(self) -> AgentState:
+        return self.facts.agent_state
+
+    @property
+    def customer_read(self) -> bool:
+        return self.facts.customer_read
+
+    @property
+    def agent_unread(self) -> int:
+        return self.facts.agent_unread
+
+    @property
+    def customer_unread(self) -> int:
+        return self.facts.customer_unread
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -227,47 +276,45 @@ class Ticket:
         self.pending.append(event)
 
     def _apply(self, event: TicketEvent) -> None:
+        facts = self.facts
+        v = facts.version + 1  # the facts count the events applied, pending ones included
         match event:
             case TicketOpened():
-                self.customer_id = event.customer_id
-                self.department = event.department
-                self.priority = event.priority
                 self.message_ids.add(event.message_id)
-                if event.opened_by_side is Side.CUSTOMER:
-                    self.agent_state, self.agent_unread = AgentState.NOT_SEEN, 1
-                else:
-                    self.agent_state, self.customer_unread = AgentState.ANSWERED_FOLLOWING_UP, 1
-            case MessagePosted(internal=True):
-                self.message_ids.add(event.message_id)
-            case MessagePosted(author_side=Side.CUSTOMER):
-                self.message_ids.add(event.message_id)
-                self.agent_state, self.customer_read = AgentState.NOT_SEEN, True
-                self.agent_unread += 1
-                self.customer_unread = 0
+                self.facts = model.opened(
+                    brand_id="",
+                    ticket_id=self.ticket_id,
+                    version=v,
+                    customer_id=event.customer_id,
+                    department=event.department,
+                    tracking_code=event.tracking_code,
+                    title=event.title,
+                    priority=event.priority.value,
+                    by_customer=event.opened_by_side is Side.CUSTOMER,
+                )
             case MessagePosted():
                 self.message_ids.add(event.message_id)
-                self.agent_state = (
-                    AgentState.ANSWERED_FOLLOWING_UP if event.follow_up else AgentState.ANSWERED
+                self.facts = model.message_posted(
+                    facts,
+                    version=v,
+                    internal=event.internal,
+                    by_customer=event.author_side is Side.CUSTOMER,
+                    follow_up=event.follow_up,
                 )
-                self.customer_read = False
-                self.customer_unread += 1
-                self.agent_unread = 0
             case AgentViewed():
-                if self.agent_state is AgentState.NOT_SEEN:
-                    self.agent_state = AgentState.REVIEWING
-                self.agent_unread = 0
+                self.facts = model.agent_viewed(facts, version=v)
             case CustomerRead():
-                self.customer_read, self.customer_unread = True, 0
+                self.facts = model.customer_read(facts, version=v)
             case TicketClosed():
-                self.closed = True
+                self.facts = model.changed(facts, version=v, closed=True)
             case TicketReopened():
-                self.closed = False
+                self.facts = model.changed(facts, version=v, closed=False)
             case TicketTransferred():
-                self.department = event.to_department
+                self.facts = model.changed(facts, version=v, department=event.to_department)
             case PriorityChanged():
-                self.priority = event.to_priority
+                self.facts = model.changed(facts, version=v, priority=event.to_priority.value)
             case TicketAssigned():
-                self.assignee_id = event.assignee_id
+                self.facts = model.changed(facts, version=v, assignee_id=event.assignee_id)
 
 
 def _owner_of_new_ticket(errors: list[FieldError], actor: Actor, customer_id: str | None) -> str:
