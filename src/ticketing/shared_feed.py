@@ -26,6 +26,10 @@ KEEP_EVENTS = 5_000
 LEADER_BATCH = 1_000
 
 
+class SourceFailed(Exception):
+    """The shared read of the source failed (the cause is chained); the consumer restarts."""
+
+
 class SharedFeed:
     """`EventFeed` for several consumers over one `source`, reading each batch once."""
 
@@ -43,7 +47,8 @@ class SharedFeed:
         self._changed = asyncio.Event()  # replaced after each change; waiters hold the old one
         self._wanted = asyncio.Event()  # a consumer has taken everything the window has
         self._leader: asyncio.Task[None] | None = None
-        self._failure: BaseException | None = None
+        self._failure: Exception | None = None
+        self._ended = False
         self._readers = 0
         #: Batches the source was asked for by the leader / by consumers behind the window.
         self.leader_reads = 0
@@ -59,14 +64,18 @@ class SharedFeed:
         try:
             self._lead_from(after)
             while True:
-                if self._failure is not None:
-                    raise self._failure
+                if self._failure is not None:  # each reader its own error, caused by it
+                    raise SourceFailed(str(self._failure)) from self._failure
+                if self._ended:
+                    return
                 start, end = self._start, self._end
                 if start is None or end is None or after < start:
                     # Behind the window (or nothing read yet): read on our own.
                     if own is None:
                         own = self._source.batches(after=after, max_events=max_events)
-                    batch = await anext(own)
+                    batch = await anext(own, None)
+                    if batch is None:  # the source ended
+                        return
                     self.own_reads += 1
                     yield batch
                     after = batch.reached
@@ -92,11 +101,12 @@ class SharedFeed:
     def _lead_from(self, after: int) -> None:
         if self._leader is not None and not self._leader.done():
             return
-        if self._failure is not None or self._end is None:
+        if self._failure is not None or self._ended or self._end is None:
             self._window.clear()
             self._kept = 0
             self._start = self._end = after
             self._failure = None
+            self._ended = False
         # Restarted after every consumer had stopped: the window goes on where it ended.
         self._leader = asyncio.create_task(self._lead(self._end), name="shared-feed")
 
@@ -112,8 +122,8 @@ class SharedFeed:
                 self._notify()
         except asyncio.CancelledError:
             raise
-        except StopAsyncIteration:  # a feed never ends; one that does has failed
-            self._failure = RuntimeError("the shared feed's source ended")
+        except StopAsyncIteration:  # the source ended (its store closed): so do the readers
+            self._ended = True
             self._notify()
         except Exception as failure:  # the consumers see it, and restart as they do
             self._failure = failure

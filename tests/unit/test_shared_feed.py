@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from ticketing_feed import FeedBatch
 
-from ticketing.shared_feed import SharedFeed
+from ticketing.shared_feed import SharedFeed, SourceFailed
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,14 @@ class CountingFeed:
         self.yielded = 0
         self.subscriptions = 0
         self.fail_with: Exception | None = None
+        self.closed = False
         self._grown = asyncio.Event()
         self.commit(count)
+
+    def close(self) -> None:
+        """As a closed store does: every subscription ends."""
+        self.closed = True
+        self.commit(0)
 
     def commit(self, count: int) -> None:
         start = len(self.events)
@@ -43,7 +49,7 @@ class CountingFeed:
     async def batches(self, *, after: int, max_events: int = 1000) -> AsyncIterator[FeedBatch]:
         self.subscriptions += 1
         cursor = after
-        while True:
+        while not self.closed:
             if self.fail_with is not None:
                 raise self.fail_with
             grown = self._grown
@@ -127,8 +133,9 @@ async def test_a_failing_source_fails_every_consumer_and_a_new_read_starts_again
     await asyncio.sleep(0.01)
     source.fail_with = OSError("disk I/O error")
     source.commit(1)
-    with pytest.raises(OSError, match="disk I/O error"):
+    with pytest.raises(SourceFailed, match="disk I/O error") as failed:
         await asyncio.wait_for(waiting, 5)
+    assert isinstance(failed.value.__cause__, OSError)
     source.fail_with = None
     assert await asyncio.wait_for(take(shared, after=5, until=6), 5) == [6]
 
@@ -145,3 +152,18 @@ async def test_the_leader_stops_with_the_last_consumer_and_on_close() -> None:
     await asyncio.gather(reader, return_exceptions=True)
     await shared.close()
     assert shared._leader is None
+
+
+async def test_when_the_store_closes_every_consumer_ends_as_it_did_on_its_own_read() -> None:
+    source = CountingFeed(4)
+    shared = SharedFeed(source, keep_events=2, batch=2)
+
+    async def read_all(after: int) -> list[int]:
+        return [e.position async for b in shared.batches(after=after) for e in b.events]
+
+    at_head = asyncio.create_task(read_all(4))
+    behind = asyncio.create_task(read_all(0))  # the window holds 2: it reads 1-2 on its own
+    await asyncio.sleep(0.05)
+    source.close()
+    assert await asyncio.wait_for(at_head, 5) == []
+    assert await asyncio.wait_for(behind, 5) == [1, 2, 3, 4]
