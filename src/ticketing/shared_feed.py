@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from ticketing_feed import EventFeed, FeedBatch
 
@@ -156,16 +157,22 @@ class SharedFeed:
 
 
 def _after(window: list[FeedBatch], after: int, max_events: int) -> Iterator[FeedBatch]:
-    """The window's events after `after`, in batches of at most `max_events`."""
+    """The window's events after `after` in as few batches as `max_events` allows: a consumer
+    that fell behind by several of the leader's small batches (read when the fastest consumer
+    wanted more) gets them together, as its own read of the store would have given them, and
+    applies them in one write instead of one write each."""
+    events: list[Any] = []
+    reached = after
     for batch in window:
-        if batch.reached <= after:
+        if batch.reached <= reached:
             continue
-        events = [e for e in batch.events if e.position > after]
+        events += [e for e in batch.events if e.position > reached]
+        reached = batch.reached
         while len(events) > max_events:
             chunk, events = events[:max_events], events[max_events:]
             yield FeedBatch(chunk, chunk[-1].position)
-        yield FeedBatch(events, batch.reached)
-        after = batch.reached
+    if reached > after:
+        yield FeedBatch(events, reached)
 
 
 async def _close(iterator: AsyncIterator[FeedBatch]) -> None:

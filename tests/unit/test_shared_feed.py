@@ -167,3 +167,21 @@ async def test_when_the_store_closes_every_consumer_ends_as_it_did_on_its_own_re
     source.close()
     assert await asyncio.wait_for(at_head, 5) == []
     assert await asyncio.wait_for(behind, 5) == [1, 2, 3, 4]
+
+
+async def test_a_consumer_behind_by_several_small_batches_gets_them_as_one() -> None:
+    # The leader reads whenever the fastest consumer wants more: one small batch per commit.
+    # A slower consumer (the projector, whose every batch is a write) takes them together.
+    source = CountingFeed()
+    shared = SharedFeed(source)
+    fast = asyncio.create_task(take(shared, after=0, until=12))
+    for _ in range(4):
+        await asyncio.sleep(0.01)
+        source.commit(3)
+    await asyncio.wait_for(fast, 5)
+    assert source.yielded == 4
+    slow = shared.batches(after=0, max_events=1000)
+    first = await asyncio.wait_for(anext(slow), 5)
+    assert [e.position for e in first.events] == list(range(1, 13))
+    assert first.reached == 12
+    await slow.aclose()  # type: ignore[attr-defined]
