@@ -494,6 +494,9 @@ def run(
             "ms_per_open_reply": 2 * a["cpu_ms_per_request"],
             "ms_per_command": a["cpu_ms_per_request"],
             "noop_ms_per_request": b["cpu_ms_per_request"],
+            # Both CPU-bound on one core, the rate ratio tends to the inverse of this one; CPU
+            # per request is far less moved by other programs on the machine than rates are.
+            "command_vs_noop": a["cpu_ms_per_request"] / max(b["cpu_ms_per_request"], 1e-9),
             "processes": a["deployment_processes"],
         },
         "rate_ratio": a["requests_per_s"] / b["requests_per_s"],

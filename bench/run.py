@@ -125,6 +125,11 @@ ROWS: dict[str, list[Row]] = {
             "ms of CPU",
         ),
         Row("CPU per no-op request", ("cpu_per_command", "noop_ms_per_request"), "ms of CPU"),
+        Row(
+            "CPU per command / per no-op request",
+            ("cpu_per_command", "command_vs_noop"),
+            "x",
+        ),
         Row("commands / no-op rate", ("rate_ratio",), "x", (">=", 0.5)),
         Row("commands / no-op p99", ("p99_ratio",), "x", ("<=", 2.0)),
     ],

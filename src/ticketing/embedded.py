@@ -3,8 +3,8 @@
 One FastAPI app serves the tickets, query, attachments and notifications routes with one token
 verifier. The consumers (the query projector, the attachments reference consumer, the
 notifications consumer and sender) follow the tickets service's own event store object, so a
-commit wakes them at once; they run as background tasks for the app's lifetime. Services meet
-only through ports (`wiring.py`).
+commit wakes them at once, through one shared read of it (`shared_feed.py`); they run as
+background tasks for the app's lifetime. Services meet only through ports (`wiring.py`).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from ticketing_web import build_app
 from ticketing_web.observability import configure_logging
 from ticketing_web.settings import verifier_from
 
+from ticketing.shared_feed import SharedFeed
 from ticketing.wiring import AttachmentsForQuery, AttachmentsForTickets
 
 PANEL_PREFIX = "/panel"
@@ -62,14 +63,16 @@ def create_embedded_app(
     store = event_store_from_url(
         settings.resolved_event_store_url(), synchronous=settings.sqlite_synchronous
     )
-    attachments = build_attachments_service(attachments_settings, feed=StoreFeed(store))
+    # One read of the store for the three consumers (shared_feed.py says why).
+    feed = SharedFeed(StoreFeed(store))
+    attachments = build_attachments_service(attachments_settings, feed=feed)
     tickets = build_tickets_service(
         settings, store=store, attachments=AttachmentsForTickets(attachments)
     )
-    query = build_query_service(query_settings, store=store)
+    query = build_query_service(query_settings, store=store, feed=feed)
     query.attachments = AttachmentsForQuery(attachments)
-    notifications = build_notifications_service(notifications_settings, feed=StoreFeed(store))
-    return compose(tickets, query, attachments, notifications, panel_settings)
+    notifications = build_notifications_service(notifications_settings, feed=feed)
+    return compose(tickets, query, attachments, notifications, panel_settings, shared_feed=feed)
 
 
 def compose(
@@ -78,9 +81,12 @@ def compose(
     attachments: AttachmentsService | None = None,
     notifications: NotificationsService | None = None,
     panel_settings: PanelSettings | None = None,
+    *,
+    shared_feed: SharedFeed | None = None,
 ) -> FastAPI:
     """One app serving every service's routes (tests build the services themselves), and the
-    panel under /panel calling that same app in-process."""
+    panel under /panel calling that same app in-process; `shared_feed`, the consumers' one
+    read of the store, stops after them."""
     consumers = [c for c in (query, attachments, notifications) if c is not None]
 
     @asynccontextmanager
@@ -92,6 +98,8 @@ def compose(
         finally:
             for consumer in reversed(consumers):  # before the store they read closes
                 await consumer.close()
+            if shared_feed is not None:
+                await shared_feed.close()
             await tickets.close()
 
     async def ready() -> bool:

@@ -11,11 +11,10 @@ from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .auth import TokenVerifier
-from .json_text import RefuseLoneSurrogates
-from .limits import BodySizeLimit
-from .observability import Metrics, RequestContext
+from .edge import ServiceEdge
+from .observability import Metrics
 from .openapi import install_openapi
-from .problems import PreferredLanguage, install_problem_handlers, problem, problem_doc
+from .problems import install_problem_handlers, problem, problem_doc
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
@@ -51,11 +50,10 @@ def build_app(
     app.state.metrics = metrics
     install_problem_handlers(app)
     install_openapi(app)
-    # Innermost first: the surrogate check reads a body the size limit has already bounded.
-    app.add_middleware(RefuseLoneSurrogates, exempt=body_limit_exempt)
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, exempt=body_limit_exempt)
-    app.add_middleware(RequestContext, metrics=metrics)
-    app.add_middleware(PreferredLanguage)  # outermost: every problem sees the language
+    # Language, correlation id, access line, metrics, body limit and surrogate check: one layer.
+    app.add_middleware(
+        ServiceEdge, metrics=metrics, max_body_bytes=max_body_bytes, exempt=body_limit_exempt
+    )
 
     @app.get("/healthz", tags=["ops"], include_in_schema=True)
     async def healthz() -> dict[str, str]:

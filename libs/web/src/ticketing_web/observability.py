@@ -6,6 +6,7 @@ import logging
 import re
 import sys
 import time
+from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .ids import new_hex_id
 
 CORRELATION_HEADER = "x-correlation-id"
+_CORRELATION_HEADER_BYTES = CORRELATION_HEADER.encode()
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
@@ -57,6 +59,40 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
         self.service = service
+        # The labelled children, kept: `labels()` builds and checks its key on every call.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, *, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one request and its latency."""
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(self.service, method, route, str(status)),
+                self.latency.labels(self.service, method, route),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+
+def begin_request(scope: Scope, given: bytes) -> str:
+    """The request's correlation id (the caller's `given` one if sane, else a new one), kept in
+    `scope["state"]` and bound to every log line written while serving it."""
+    text = given.decode("latin-1")
+    correlation_id = text if is_safe_correlation_id(text) else new_hex_id()
+    scope.setdefault("state", {})["correlation_id"] = correlation_id
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+    return correlation_id
+
+
+def with_correlation_header(message: Message, correlation_id: str) -> None:
+    """Adds the X-Correlation-Id header to a `http.response.start` message."""
+    message["headers"] = [
+        *message.get("headers", ()),
+        (_CORRELATION_HEADER_BYTES, correlation_id.encode()),
+    ]
 
 
 class RequestContext:
@@ -73,11 +109,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        given = headers.get(CORRELATION_HEADER.encode(), b"").decode("latin-1")
-        correlation_id = given if is_safe_correlation_id(given) else new_hex_id()
-        scope.setdefault("state", {})["correlation_id"] = correlation_id
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+        correlation_id = begin_request(scope, headers.get(_CORRELATION_HEADER_BYTES, b""))
         status = 500
         started = time.perf_counter()
 
@@ -85,22 +117,17 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [
-                    *message["headers"],
-                    (CORRELATION_HEADER.encode(), correlation_id.encode()),
-                ]
+                with_correlation_header(message, correlation_id)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            m = self.metrics
-            m.requests.labels(m.service, scope["method"], template, str(status)).inc()
-            m.latency.labels(m.service, scope["method"], template).observe(elapsed)
+            template = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.observe(
+                method=scope["method"], route=template, status=status, seconds=elapsed
+            )
             self.log.info(
                 "request",
                 method=scope["method"],

@@ -1,9 +1,10 @@
 """RFC 9457 problem details for every error any service returns, in English or, when the
 request asks for it (`Accept-Language: fa`, q-values honoured), in Persian.
 
-The language is decided once per request by `PreferredLanguage` (outermost middleware) and kept
-in a context variable, so every problem built while serving it, by any route, handler or
-middleware, comes out in that language; the Persian wording is `problems_fa`.
+The language is decided once per request by the outermost middleware (`edge.ServiceEdge`, or
+`PreferredLanguage` where that is not used) and kept in a context variable, so every problem
+built while serving it, by any route, handler or middleware, comes out in that language; the
+Persian wording is `problems_fa`.
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ def _quality(params: str) -> float:
     return 1.0
 
 
+def choose_language(accept_language: bytes) -> None:
+    """Decides the language of the problems of the request being served (its task's context)."""
+    _persian.set(prefers_persian(accept_language.decode("latin-1")))
+
+
 def in_persian() -> bool:
     """Whether the request being served asked for Persian."""
     return _persian.get()
@@ -78,7 +84,7 @@ class PreferredLanguage:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             header = next((v for k, v in scope["headers"] if k == b"accept-language"), b"")
-            _persian.set(prefers_persian(header.decode("latin-1")))
+            choose_language(header)
         await self.app(scope, receive, send)
 
 

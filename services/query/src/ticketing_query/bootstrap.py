@@ -106,12 +106,14 @@ def build_query_service(
     *,
     store: EventStore | None = None,
     read_model: ReadModel | None = None,
+    feed: EventFeed | None = None,
 ) -> QueryService:
-    """The query service over `store` (the embedded process's own), else the configured one."""
+    """The query service over `store` (the embedded process's own; `feed` when the process
+    shares one read of it among its consumers), else the configured one."""
     owned: EventStore | None = None
     source: EventFeed
     if store is not None:
-        source = store_feed(store)
+        source = feed or store_feed(store)
     else:  # standalone: Kafka (the distributed mode), else the event store it names
         opened = open_feed(settings, event_store_url=settings.resolved_event_store_url())
         source, owned = opened.feed, opened.store
