@@ -31,6 +31,7 @@ from ticketing_query.domain.counters import Counters
 from ticketing_query.domain.view import MessageView, TicketView
 
 from . import readmodel_sqlite_queries as queries
+from .readmodel_sqlite_rebuild import SqliteRebuild, remove_side_files
 from .readmodel_sqlite_schema import SCHEMA, SCHEMA_VERSION, TABLES
 from .readmodel_sqlite_writes import apply_batch
 
@@ -103,12 +104,39 @@ class SqliteReadModel:
         """Drop every table and create them empty, in one transaction."""
         await self._write(_recreate)
 
+    async def rebuilding(self) -> SqliteRebuild:
+        """A rebuild into a new file beside this one (readmodel_sqlite_rebuild), which replaces
+        this one when it is finished; until then this one serves as it is."""
+        return await SqliteRebuild(self._path + ".rebuild", replace=self._replace_file).start()
+
     async def close(self) -> None:
         with self._lock:
             if self._closed:
                 return
             self._closed = True
         await asyncio.to_thread(self._close_sync)
+
+    async def _replace_file(self, new_path: str) -> None:
+        """Put the file at `new_path` in place of this read model's: every connection to the old
+        one closed first (the next call opens the new one)."""
+        await asyncio.to_thread(self._replace_file_sync, new_path)
+
+    def _replace_file_sync(self, new_path: str) -> None:
+        with self._lock:
+            if self._closed:
+                raise _closed_error()
+            opened, self._opened = self._opened, False
+        if opened:
+            self._close_sync()
+        # The old file's WAL was checkpointed and removed when its last connection closed; one
+        # left by a crash would be replayed onto the new file: it goes first.
+        remove_side_files(self._path)
+        os.replace(new_path, self._path)
+        directory = os.open(os.path.dirname(os.path.abspath(self._path)), os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
 
     # -- threads and connections -------------------------------------------------------------
 
