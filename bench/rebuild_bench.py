@@ -1,10 +1,23 @@
-"""How fast the SQLite read model is rebuilt from a SQLite event store.
+"""How fast the SQLite read model is rebuilt from a SQLite event store (issue 12 step 3).
 
-    .venv/bin/python -m bench.rebuild_bench [--tickets 20000] [--profile]
+    .venv/bin/python -m bench.rebuild_bench [--tickets 20000] [--batch 5000] [--profile]
+    .venv/bin/python -m bench.run rebuild        # the same, as a row set of bench.run's table
 
-Writes ~10 events per ticket (opening, replies from both sides, notes, reads, transfers,
-closes; conversations interleaved 500 at a time, as a busy helpdesk would) straight into a
-fresh events.db in a temporary directory, then times `rebuild` into a fresh query.db.
+1. Fill: ~10 events per ticket (opening, replies from both sides, notes, reads, transfers,
+   closes; conversations interleaved 500 at a time, as a busy helpdesk would) straight into a
+   fresh events.db (`BENCH_TMPDIR` or a temp dir): 20k tickets = 200k events.
+2. Rebuild: `application.rebuild` from a `StoreFeed` over that store into a fresh `query.db`,
+   as `ticketing rebuild` does it: wall time and the process's CPU time (`/proc/self/stat`, all
+   threads), events/s and events per CPU-second (the steadier figure on a shared machine), the
+   read model's size and the process's VmRSS/VmHWM after it.
+3. Split: the same work one step at a time over the whole history, each step's CPU per event:
+   `read` (the store's scans, JSON decoding included), `parse` (`to_event_in`), `fold`
+   (`fold_batch`, search words included), `write` (the SQLite rebuild target's `apply`, its
+   thread included), `finish` (indexes, WAL, fsync, the swap).
+4. Raw: the baseline of the write side: the rows the split's batches write (views, their
+   words, messages, the checkpoint) inserted with `executemany`, one transaction per batch,
+   into a new file with the same schema, `synchronous=OFF`; no upserts, version guards or
+   counters. `rebuild_vs_raw` compares the whole rebuild (read and fold included) with it.
 """
 
 from __future__ import annotations
