@@ -7,7 +7,8 @@ rebuild's, and the bytes on disk per event.
    tickets of ~10 events each (rebuild_bench's conversations: openings, replies both ways,
    notes, views, reads, transfers, closes; two brands, 3,000 customers) through the event
    store's own append path (`SqliteEventStore.append`, one append per ticket's history, 32 at a
-   time): 100k tickets = 1M events.
+   time): 100k tickets = 1M events. (`--from-store PATH` copies an events.db an earlier run
+   filled instead: the same history without the fill's minutes.)
 2. Serve: `ticketing run` on it (as the http bench starts it: defaults, WARNING). Its consumers
    (projector, attachments references, notifications) catch up on the whole history at start;
    the bench waits until the process is idle (< 5% of a core over 2 s) and records how long
@@ -93,6 +94,11 @@ async def fill(path: Path, tickets: int, seed: int = 11) -> int:
             done = await asyncio.gather(*(one(n) for n in range(group, min(group + 32, tickets))))
             count += sum(done)
     return count
+
+
+async def _head(path: Path) -> int:
+    async with SqliteEventStore(path) as store:
+        return await store.head_position()
 
 
 def _runnable(pid: int) -> bool:
@@ -199,8 +205,11 @@ def _disk(data_dir: Path, events: int) -> dict[str, Any]:
     }
 
 
-def run(tickets: int = 100_000, keep: str | None = None) -> dict[str, Any]:
-    """`bench.run`'s entry."""
+def run(
+    tickets: int = 100_000, keep: str | None = None, from_store: str | None = None
+) -> dict[str, Any]:
+    """`bench.run`'s entry. `from_store`: copy that events.db (one an earlier run filled)
+    instead of filling, to measure the server again without the fill's minutes."""
     base = Path(os.environ.get("BENCH_TMPDIR") or REPO / "var")
     base.mkdir(parents=True, exist_ok=True)
     scratch = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="bench-scale-", dir=base))
@@ -208,7 +217,11 @@ def run(tickets: int = 100_000, keep: str | None = None) -> dict[str, Any]:
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
         started = time.perf_counter()
-        events = asyncio.run(fill(data_dir / "events.db", tickets))
+        if from_store:
+            shutil.copyfile(from_store, data_dir / "events.db")
+            events = asyncio.run(_head(data_dir / "events.db"))
+        else:
+            events = asyncio.run(fill(data_dir / "events.db", tickets))
         filled = time.perf_counter() - started
         server = Server(
             "embedded app (ticketing run)",
@@ -259,8 +272,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--keep", help="a directory to fill and keep (not deleted)")
+    parser.add_argument("--from-store", help="copy this events.db instead of filling")
     args = parser.parse_args()
-    print(json.dumps(run(args.tickets, args.keep), indent=2))
+    print(json.dumps(run(args.tickets, args.keep, args.from_store), indent=2))
 
 
 if __name__ == "__main__":
