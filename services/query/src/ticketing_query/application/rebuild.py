@@ -32,7 +32,7 @@ async def rebuild(
     *,
     progress: Progress,
     batch_size: int = 5000,
-    recent_views: int = 20_000,
+    recent_views: int = 5_000,
 ) -> int:
     """Make `read_model` again from the history up to the head it has now; returns the position
     reached. The read model makes it apart where it can (`ReadModel.rebuilding`) and puts it in
@@ -57,9 +57,10 @@ async def _replay(
     recent_views: int,
 ) -> int:
     """Fold the history onto `target`: each batch folded while the one before is written (the
-    writes run on the target's thread, the fold on the loop), the views of tickets folded
-    lately kept here rather than read back, and no read at all for a ticket whose first event
-    in a batch is its opening (history comes in order: it cannot be stored yet)."""
+    writes run on the target's thread, the fold on the loop), the views of the tickets folded
+    last (`recent_views`, ~5 KB each with their words) kept here rather than read back, and
+    no read at all for a ticket whose first event in a batch is its opening (history comes in
+    order: it cannot be stored yet)."""
     started = time.perf_counter()
     progress(0, head, 0.0)
     if head == 0:
