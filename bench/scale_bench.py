@@ -179,7 +179,9 @@ def _rebuild(data_dir: Path, log: Path) -> dict[str, Any]:
                 found = status_kib(proc.pid)
             except (FileNotFoundError, ProcessLookupError):
                 break
-            peak, last, samples = max(peak, found["hwm_kib"]), found["rss_kib"], samples + 1
+            if found["rss_kib"]:  # 0 once it has exited (a zombie has no memory)
+                peak, last = max(peak, found["hwm_kib"]), found["rss_kib"]
+            samples += 1
             time.sleep(0.2)
         proc.wait()
     elapsed = time.perf_counter() - started
