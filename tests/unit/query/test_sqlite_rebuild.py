@@ -200,9 +200,9 @@ async def test_the_serving_connections_keep_a_few_mib_of_pages_not_64_each(
         readers = [await read_model._read(cache_kib) for _ in range(4)]
     finally:
         await read_model.close()
-    assert writer <= 16 * 1024
+    assert writer <= 8 * 1024
     assert max(readers) <= 4 * 1024
-    assert writer + 2 * max(readers) <= 24 * 1024
+    assert writer + 2 * max(readers) <= 16 * 1024
 
 
 async def test_the_projector_keeps_the_last_two_thousand_views_it_wrote_not_ten_thousand() -> None:

@@ -44,7 +44,7 @@ Key = tuple[str, str]
 #: the file grows, and it is resident memory: at 64 MiB each (what a rebuild in place used to
 #: want) the writer and two readers held ~190 MiB of a server with 1M events. The pages stay
 #: in the kernel's page cache anyway; a rebuild has a connection (and a cache) of its own.
-WRITER_CACHE_KIB = 16 * 1024
+WRITER_CACHE_KIB = 8 * 1024
 READER_CACHE_KIB = 4 * 1024
 
 
