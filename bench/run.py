@@ -40,6 +40,8 @@ BENCHES = {
     "distributed": "bench.distributed_bench",
     "cpu": "bench.cpu_bench",
     "panel": "bench.panel_bench",
+    "rebuild": "bench.rebuild_bench",
+    "scale": "bench.scale_bench",
 }
 
 
@@ -196,6 +198,29 @@ ROWS: dict[str, list[Row]] = {
         ),
         Row("first visit, tickets page", ("bytes", "first_visit_bytes"), "bytes"),
         Row("repeat visit, tickets page", ("bytes", "repeat_visit_bytes"), "bytes"),
+    ],
+    "rebuild": [
+        Row(
+            "rebuild, 200k events (SQLite)", ("rebuild", "events_per_s"), "events/s", (">=", 30_000)
+        ),
+        Row("rebuild per CPU-second", ("rebuild", "events_per_cpu_s"), "events/CPU-s"),
+        Row("raw executemany, same rows", ("raw_sqlite", "events_per_s"), "events/s"),
+        Row("rebuild / raw writes", ("rebuild_vs_raw",), "x"),
+        *(
+            Row(f"rebuild CPU: {step}", ("split", "cpu_us_per_event", step), "us/event")
+            for step in ("read", "parse", "fold", "write", "finish")
+        ),
+        Row("rebuild peak RSS (bench process)", ("rebuild", "hwm_kib"), "KiB"),
+    ],
+    "scale": [
+        Row("events in the store", ("events",), "events"),
+        Row("server RSS after catch-up + requests", ("server", "rss_mib"), "MiB", ("<=", 150)),
+        Row("server peak RSS (VmHWM)", ("server", "hwm_mib"), "MiB"),
+        Row("server catch-up at start", ("server", "catch_up_seconds"), "s"),
+        Row("rebuild peak RSS", ("rebuild", "peak_rss_mib"), "MiB"),
+        Row("rebuild (ticketing rebuild)", ("rebuild", "events_per_s"), "events/s"),
+        Row("disk: event store", ("disk", "store_bytes_per_event"), "bytes/event"),
+        Row("disk: read model", ("disk", "read_model_bytes_per_event"), "bytes/event"),
     ],
     "attachments": [
         Row("upload 10 MiB, sequential", ("sequential", "mb_per_s"), "MB/s"),

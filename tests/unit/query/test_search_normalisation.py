@@ -24,6 +24,24 @@ def test_normalize_drops_the_same_marks_as_a_per_character_test(text: str) -> No
     assert normalize(text) == reference(text)
 
 
+#: Persian and Arabic letters, harakat, tatweel, ZWNJ and the other joiners, presentation forms
+#: (NFKD makes letters `_FOLD` changes of them), Persian digits, accented Latin, astral marks.
+PERSIAN_ALPHABET = st.one_of(
+    st.characters(min_codepoint=0x0600, max_codepoint=0x06FF),
+    st.characters(min_codepoint=0xFB50, max_codepoint=0xFDFF),
+    st.characters(min_codepoint=0xFE70, max_codepoint=0xFEFF),
+    st.sampled_from(["\u200c", "\u200d", "\u200e", "\u200f", "\ufeff", " ", "e", "\u0301"]),
+    st.characters(min_codepoint=0x1D165, max_codepoint=0x1D189),
+)
+
+
+@given(st.text(alphabet=PERSIAN_ALPHABET, max_size=60))
+def test_normalize_of_persian_and_arabic_text_equals_the_translate_tables_reference(
+    text: str,
+) -> None:
+    assert normalize(text) == reference(text)
+
+
 def test_persian_text_with_harakat_zwnj_arabic_letters_and_digits_folds_to_plain_words() -> None:
     assert tokens("پیامك‌هایِ تبليغاتي ۱۲۰۰ Café") == ["پیامک", "های", "تبلیغاتی", "1200", "cafe"]
 

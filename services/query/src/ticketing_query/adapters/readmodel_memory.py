@@ -12,7 +12,13 @@ from collections.abc import Sequence
 
 from ticketing_model import Scope
 
-from ticketing_query.application.ports import Cursor, ProjectionBatch, TicketFilter
+from ticketing_query.application.ports import (
+    Cursor,
+    InPlaceRebuild,
+    ProjectionBatch,
+    ReadModelRebuild,
+    TicketFilter,
+)
 from ticketing_query.domain.counters import Counters, total
 from ticketing_query.domain.search import matches
 from ticketing_query.domain.view import CUSTOMER_SIDE, MessageView, TicketView
@@ -94,6 +100,10 @@ class InMemoryReadModel:
 
     async def reset(self) -> None:
         self._clear()
+
+    async def rebuilding(self) -> ReadModelRebuild:
+        """One copy only: reset, then the rebuild writes here."""
+        return await InPlaceRebuild.begin(self)
 
     async def close(self) -> None:
         return None

@@ -40,7 +40,13 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from ticketing_model import Scope
 
-from ticketing_query.application.ports import Cursor, ProjectionBatch, TicketFilter
+from ticketing_query.application.ports import (
+    Cursor,
+    InPlaceRebuild,
+    ProjectionBatch,
+    ReadModelRebuild,
+    TicketFilter,
+)
 from ticketing_query.domain.counters import Counters
 from ticketing_query.domain.view import MessageView, TicketView
 
@@ -190,6 +196,10 @@ class MongoReadModel:
             await database.drop_collection(name)
         await _create_indexes(database)
         self._applied_since_reset = set()
+
+    async def rebuilding(self) -> ReadModelRebuild:
+        """One copy only: reset, then the rebuild writes here."""
+        return await InPlaceRebuild.begin(self)
 
     async def close(self) -> None:
         self._closed = True

@@ -95,7 +95,60 @@ class ReadModel(Protocol):
         """Forget everything (before a rebuild from history)."""
         ...
 
+    async def rebuilding(self) -> ReadModelRebuild:
+        """Begin making the read model again from history (`application.rebuild`): what it
+        serves stays as it is until `finish`, or may be emptied at once where the engine cannot
+        keep two copies (then this is `reset`)."""
+        ...
+
     async def close(self) -> None: ...
+
+
+class ReadModelRebuild(Protocol):
+    """A read model being made again from history, written by one rebuild, batch by batch, in
+    history order. Until `finish` it may be a separate copy: one that the rebuild alone reads."""
+
+    async def load(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], TicketView]:
+        """The views already rebuilt of these keys; absent ones are left out."""
+        ...
+
+    async def apply(self, batch: ProjectionBatch) -> None:
+        """As `ReadModel.apply`, into the copy being made."""
+        ...
+
+    async def finish(self) -> None:
+        """Make what was rebuilt the read model (atomically where the engine can: a crash
+        before this leaves the previous read model as it was)."""
+        ...
+
+    async def abandon(self) -> None:
+        """Give the rebuild up (after an error): throw away what was made, where it was apart."""
+        ...
+
+
+class InPlaceRebuild:
+    """`ReadModel.rebuilding` for an engine that keeps one copy: reset, then write straight
+    into the read model (the in-memory fake, MongoDB)."""
+
+    def __init__(self, read_model: ReadModel) -> None:
+        self._read_model = read_model
+
+    @classmethod
+    async def begin(cls, read_model: ReadModel) -> InPlaceRebuild:
+        await read_model.reset()
+        return cls(read_model)
+
+    async def load(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], TicketView]:
+        return await self._read_model.load(keys)
+
+    async def apply(self, batch: ProjectionBatch) -> None:
+        await self._read_model.apply(batch)
+
+    async def finish(self) -> None:
+        return None
+
+    async def abandon(self) -> None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

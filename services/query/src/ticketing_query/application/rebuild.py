@@ -1,7 +1,9 @@
 """Rebuilding the read model from the event history (`ticketing rebuild`).
 
-Forget everything, then fold the history in large batches up to the head the store had when the
-rebuild began; what lands after that is the live projector's, which resumes from the checkpoint.
+The history is folded in large batches, up to the head the store had when the rebuild began,
+into a read model made apart (`ReadModel.rebuilding`; the SQLite one writes a new file and swaps
+it in at the end); what lands after that is the live projector's, which resumes from the
+checkpoint.
 """
 
 from __future__ import annotations
@@ -15,35 +17,97 @@ from typing import TextIO
 
 from ticketing_feed import EventFeed, FeedBatch
 
-from .ports import ReadModel
-from .projector import Projector
+from .ports import ProjectionBatch, ReadModel, ReadModelRebuild
+from .projector import RecentViews, fold_batch
+
+Key = tuple[str, str]
 
 #: (position reached, head at the start, events folded per second so far)
 Progress = Callable[[int, int, float], None]
 
 
 async def rebuild(
-    read_model: ReadModel, feed: EventFeed, *, progress: Progress, batch_size: int = 5000
+    read_model: ReadModel,
+    feed: EventFeed,
+    *,
+    progress: Progress,
+    batch_size: int = 5000,
+    recent_views: int = 5_000,
 ) -> int:
-    """Reset `read_model` and project the history into it; returns the position reached."""
-    await read_model.reset()
+    """Make `read_model` again from the history up to the head it has now; returns the position
+    reached. The read model makes it apart where it can (`ReadModel.rebuilding`) and puts it in
+    place at the end: an error, or a crash, before then leaves the old one as it was."""
     head = await feed.head()
+    target = await read_model.rebuilding()
+    try:
+        reached = await _replay(target, feed, head, progress, batch_size, recent_views)
+        await target.finish()
+    except BaseException:
+        await asyncio.shield(target.abandon())
+        raise
+    return reached
+
+
+async def _replay(
+    target: ReadModelRebuild,
+    feed: EventFeed,
+    head: int,
+    progress: Progress,
+    batch_size: int,
+    recent_views: int,
+) -> int:
+    """Fold the history onto `target`: each batch folded while the one before is written (the
+    writes run on the target's thread, the fold on the loop), the views of the tickets folded
+    last (`recent_views`, ~5 KB each with their words) kept here rather than read back, and
+    no read at all for a ticket whose first event in a batch is its opening (history comes in
+    order: it cannot be stored yet)."""
     started = time.perf_counter()
-    folded = 0
     progress(0, head, 0.0)
     if head == 0:
         return 0
-    projector = Projector(read_model=read_model)
-    reached = 0
-    async with _prefetched(feed.batches(after=0, max_events=batch_size)) as batches:
-        async for batch in batches:
-            await projector.apply(batch)
-            reached = batch.reached
-            folded += len(batch.events)
-            elapsed = time.perf_counter() - started
-            progress(min(batch.reached, head), head, folded / elapsed if elapsed else 0.0)
-            if batch.reached >= head:
-                break
+    recent = RecentViews(recent_views)
+    reached = folded = 0
+    writing: asyncio.Future[None] | None = None
+    written = (0, 0)  # (position, events) the last finished write covers
+
+    def report(position: int, events: int) -> None:
+        elapsed = time.perf_counter() - started
+        progress(min(position, head), head, events / elapsed if elapsed else 0.0)
+
+    try:
+        async with _prefetched(feed.batches(after=0, max_events=batch_size)) as batches:
+            async for batch in batches:
+                first: dict[Key, int] = {}
+                for event in batch.events:
+                    first.setdefault((event.brand_id, event.ticket_id), event.stream_version)
+                views, unknown = recent.take(first)
+                stored = [key for key in unknown if first[key] > 1]
+                if stored:
+                    if writing is not None:  # a view read back must include the last write
+                        await writing
+                        report(*written)
+                        writing = None
+                    views |= await target.load(stored)
+                versions = {key: view.version for key, view in views.items()}
+                changed, messages = fold_batch(views, batch.events)
+                recent.put(views.values())
+                reached, folded = max(reached, batch.reached), folded + len(batch.events)
+                if writing is not None:
+                    await writing
+                    report(*written)
+                writing = asyncio.ensure_future(
+                    target.apply(ProjectionBatch(changed, messages, reached, versions))
+                )
+                written = (reached, folded)
+                if batch.reached >= head:
+                    break
+        if writing is not None:
+            await writing
+            report(*written)
+    finally:
+        if writing is not None and not writing.done():
+            writing.cancel()
+            await asyncio.gather(writing, return_exceptions=True)
     return reached
 
 
