@@ -14,7 +14,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ticketing_eventstore import NewEvent
-from ticketing_eventstore.sqlite import SqliteEventStore, _scan
+from ticketing_eventstore._sqlite_reads import scan
+from ticketing_eventstore.sqlite import SqliteEventStore
 
 #: The events table as it was before `events_by_group` (commit b8f49c4), to make old files.
 OLD_SCHEMA = """
@@ -94,9 +95,9 @@ def test_a_prefix_read_returns_what_filtering_all_events_returns(
     _appended(path, streams)
     connection = sqlite3.connect(path)
     try:
-        everything, _ = _scan(connection, 0, 10_000, None)
+        everything, _ = scan(connection, 0, 10_000, None)
         expected = [e for e in everything if e.position > after and e.stream_id.startswith(prefix)]
-        found, reached = _scan(connection, after, limit, prefix)
+        found, reached = scan(connection, after, limit, prefix)
     finally:
         connection.close()
     assert [e.event_id for e in found] == [e.event_id for e in expected[:limit]]
@@ -128,7 +129,7 @@ def test_a_small_brands_page_does_not_walk_the_big_brands_positions(tmp_path: Pa
             return 0
 
         connection.set_progress_handler(count, 100)  # called every 100 VM instructions
-        found, reached = _scan(connection, 0, 100, "ticket-kuchak-")
+        found, reached = scan(connection, 0, 100, "ticket-kuchak-")
     finally:
         connection.close()
     assert [e.stream_id for e in found] == ["ticket-kuchak-0a", "ticket-kuchak-0b"]

@@ -44,28 +44,31 @@ from collections.abc import AsyncGenerator, Sequence
 from typing import Self
 from urllib.parse import urlsplit
 
-import kurrentdbclient as kdb
 from kurrentdbclient import AsyncKurrentDBClient
 from kurrentdbclient.common import AbstractAsyncCatchupSubscription
 from kurrentdbclient.exceptions import (
-    InvalidCommitPositionError,
     KurrentDBClientError,
     NotFoundError,
     ProgrammingError,
-    UnknownError,
     WrongCurrentVersionError,
 )
 
 from ._kurrentdb_feed import Batcher, Item, Signal, pump
 from ._kurrentdb_mapping import (
-    ANY_STREAM,
     current_version,
     first_repeated_id,
-    matches,
     our_version,
     stream_filter,
     to_new_event,
     to_recorded,
+)
+from ._kurrentdb_reads import (
+    head,
+    invalid_position,
+    read_after,
+    resume_point,
+    stream_head,
+    version_at,
 )
 from .ports import (
     AppendResult,
@@ -77,8 +80,6 @@ from .ports import (
     WrongExpectedVersion,
 )
 
-_NOT_SYSTEM = stream_filter(None)
-_SCAN_PAGE = 256
 _SUBSCRIBE_BATCH = 1000
 
 
@@ -133,11 +134,11 @@ class KurrentDBEventStore:
             except WrongCurrentVersionError as error:
                 actual = our_version(error.actual_version)
                 if actual is None:
-                    actual, _ = await self._stream_head(stream_id)
+                    actual, _ = await stream_head(self._client, stream_id)
                 raise WrongExpectedVersion(stream_id, expected_version, actual) from error
             if expected_version is not None:
                 return AppendResult(version=expected_version + len(new_events), position=position)
-            return AppendResult(await self._version_at(stream_id, position), position)
+            return AppendResult(await version_at(self._client, stream_id, position), position)
         finally:
             self._appending -= 1
             if not self._appending:
@@ -162,17 +163,19 @@ class KurrentDBEventStore:
         if limit < 1:
             return []
         try:
-            return await self._read_after(after, after if after > 0 else None, limit, stream_prefix)
+            return await read_after(
+                self._client, after, after if after > 0 else None, limit, stream_prefix
+            )
         except KurrentDBClientError as error:
-            if not _invalid_position(error):
+            if not invalid_position(error):
                 raise
-        start = await self._resume_point(after)
-        return await self._read_after(after, start, limit, stream_prefix)
+        start = await resume_point(self._client, after)
+        return await read_after(self._client, after, start, limit, stream_prefix)
 
     async def head_position(self) -> int:
         """The commit position of the last event of a non-system stream (0 when none)."""
         self._ensure_open()
-        return await self._head()
+        return await head(self._client)
 
     async def subscribe(
         self, *, after: int = 0, stream_prefix: str | None = None
@@ -208,106 +211,12 @@ class KurrentDBEventStore:
         with contextlib.suppress(ProgrammingError):  # raised when it never connected
             await self._client.close()
 
-    # -- reads ---------------------------------------------------------------------------------
-
-    async def _read(
-        self, *, start: int | None, limit: int, pattern: str, backwards: bool = False
-    ) -> list[kdb.RecordedEvent]:
-        """A page of $all from `start` (None: the beginning, or the end backwards)."""
-        response = await self._client.read_all(
-            commit_position=start,
-            backwards=backwards,
-            filter_include=(pattern,),
-            filter_by_stream_name=True,
-            limit=limit,
-        )
-        return [event async for event in response]
-
-    async def _read_after(
-        self, after: int, start: int | None, limit: int, stream_prefix: str | None
-    ) -> list[RecordedEvent]:
-        """Pages from `start` until `limit` events after `after` (the server's filter counts the
-        events it sends, some of which may not be ours to return)."""
-        pattern = stream_filter(stream_prefix)
-        found: list[RecordedEvent] = []
-        cursor = after
-        while True:
-            want = limit - len(found) + 1  # a forward read includes the event at `start`
-            page = await self._read(start=start, limit=want, pattern=pattern)
-            for event in page:
-                if event.commit_position <= cursor:
-                    continue
-                cursor = event.commit_position
-                recorded = to_recorded(event)
-                if recorded is not None and matches(recorded, stream_prefix):
-                    found.append(recorded)
-                    if len(found) == limit:
-                        return found
-            if len(page) < want:
-                return found
-            start = page[-1].commit_position
-
-    async def _head(self) -> int:
-        return await self._client.get_commit_position(
-            filter_include=(_NOT_SYSTEM,), filter_by_stream_name=True
-        )
-
-    async def _stream_head(self, stream_id: str) -> tuple[int, int]:
-        """(version, commit position of the last event) of a stream; (0, 0) for none."""
-        try:
-            last = await self._client.get_stream(stream_id, backwards=True, limit=1)
-        except NotFoundError:
-            return 0, 0
-        return (last[0].stream_position + 1, last[0].commit_position) if last else (0, 0)
-
     async def _check_version(self, stream_id: str, expected_version: int | None) -> AppendResult:
         """An append of nothing: the version check alone (KurrentDB would write no record)."""
-        actual, position = await self._stream_head(stream_id)
+        actual, position = await stream_head(self._client, stream_id)
         if expected_version is not None and expected_version != actual:
             raise WrongExpectedVersion(stream_id, expected_version, actual)
         return AppendResult(version=actual, position=position)
-
-    async def _version_at(self, stream_id: str, position: int) -> int:
-        """The version of the event at `position`, the last one an append wrote to `stream_id`."""
-        page = await self._read(start=position, limit=1, pattern=_NOT_SYSTEM)
-        if page and page[0].commit_position == position and page[0].stream_name == stream_id:
-            return page[0].stream_position + 1
-        version, _ = await self._stream_head(stream_id)
-        return version
-
-    async def _resume_point(self, after: int) -> int | None:
-        """A record's position at or before `after` with no event of ours in between, where a
-        read or a subscription may start (None: the beginning)."""
-        if after <= 0:
-            return None
-        if await self._is_record_position(after):
-            return after
-        first = await self._read(start=None, limit=1, pattern=_NOT_SYSTEM)
-        if not first or after < first[0].commit_position:
-            return None
-        head = await self._head()
-        if after >= head:
-            return head
-        start: int | None = None
-        while True:  # backwards from the end, to the first event at or before `after`
-            page = await self._read(
-                start=start, limit=_SCAN_PAGE, pattern=_NOT_SYSTEM, backwards=True
-            )
-            for event in page:
-                if event.commit_position <= after:
-                    return event.commit_position
-            if len(page) < _SCAN_PAGE:
-                return None
-            start = page[-1].commit_position
-
-    async def _is_record_position(self, position: int) -> bool:
-        try:
-            page = await self._read(start=position, limit=1, pattern=ANY_STREAM)
-        except KurrentDBClientError as error:
-            if not _invalid_position(error):
-                raise
-            return False
-        return bool(page) and page[0].commit_position == position
 
     # -- subscriptions -------------------------------------------------------------------------
 
@@ -320,7 +229,7 @@ class KurrentDBEventStore:
 
         async def open_subscription(cursor: int) -> AbstractAsyncCatchupSubscription:
             return await self._client.subscribe_to_all(
-                commit_position=await self._resume_point(cursor),
+                commit_position=await resume_point(self._client, cursor),
                 filter_include=(pattern,),
                 filter_by_stream_name=True,
                 include_caught_up=True,
@@ -359,14 +268,6 @@ class KurrentDBEventStore:
     def _ensure_open(self) -> None:
         if self._closed:
             raise EventStoreClosed("the event store is closed")
-
-
-def _invalid_position(error: KurrentDBClientError) -> bool:
-    """How the server refuses a start inside a record: 25.1 on, InvalidCommitPositionError; before,
-    an unknown error; with a rich status, a plain client error naming InvalidPosition."""
-    return isinstance(error, InvalidCommitPositionError | UnknownError) or (
-        "InvalidPosition" in str(error)
-    )
 
 
 def _client(uri: str) -> AsyncKurrentDBClient:

@@ -22,17 +22,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import sqlite3
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
-from datetime import datetime
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+from typing import Concatenate, ParamSpec, Self, TypeVar
 
 from ticketing_sqlite import SqliteReaders, retry_while_locked
 
 from ._handoff import AppendRequest, CommitSignal
+from ._sqlite_reads import HEAD, READ_STREAM, fetch_all, scan, to_event
+from ._sqlite_schema import prepare
 from ._sqlite_writer import Writer
 from .memory import encode_json
 from .ports import AppendResult, EventBatch, EventStoreClosed, NewEvent, RecordedEvent
@@ -47,65 +47,6 @@ _SYNCHRONOUS = {
     "FULL": "PRAGMA synchronous=FULL",
     "EXTRA": "PRAGMA synchronous=EXTRA",
 }
-
-# Checkpoint the WAL into the database every 4000 pages (~16 MB) instead of SQLite's 1000: each
-# checkpoint writes back and fsyncs the pages changed since the last one, and a hot page (the
-# table's last leaf, the index pages) is written back once per checkpoint however often it
-# changed. Appends/s at 64 writers: ~+15% (bench/eventstore_bench.py; the raw baseline there uses
-# the same setting). Durability is the synchronous setting's alone: every commit still fsyncs.
-_WAL_AUTOCHECKPOINT = "PRAGMA wal_autocheckpoint=4000"
-
-# A stream's group is its id without the hex id at its end (`ticket-acme-` of
-# `ticket-acme-<32 hex>`): always a prefix of the id, so the streams a prefix P selects are those
-# whose group starts with P plus those whose group is a shorter prefix of P. The index on
-# (group, position) gives one group's events in global order, so a page of a small brand among
-# big ones reads about `limit` index entries instead of every position in between.
-_GROUP = "rtrim(stream_id, '0123456789abcdef')"
-
-# The UNIQUE(stream_id, stream_version) index is also the index read_stream uses. A file made
-# before `events_by_group` existed gets it here, on open (built from its rows; nothing else
-# changes).
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS events (
-    position INTEGER PRIMARY KEY AUTOINCREMENT,
-    stream_id TEXT NOT NULL,
-    stream_version INTEGER NOT NULL CHECK (stream_version >= 1),
-    event_id TEXT NOT NULL UNIQUE,
-    event_type TEXT NOT NULL,
-    data TEXT NOT NULL,
-    metadata TEXT NOT NULL,
-    recorded_at TEXT NOT NULL,
-    UNIQUE (stream_id, stream_version)
-);
-CREATE INDEX IF NOT EXISTS events_by_group ON events ({_GROUP}, position);
-"""
-
-_SELECT = (
-    "SELECT position, stream_id, stream_version, event_id, event_type, data, metadata,"
-    " recorded_at FROM events"
-)
-_READ_STREAM = _SELECT + " WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version"
-_READ_ALL = _SELECT + " WHERE position > ? AND position <= ? ORDER BY position LIMIT ?"
-# The unary + keeps SQLite walking in position order instead of the stream index: a catch-up
-# through many batches then costs one pass over the table, not a sort of the prefix per batch.
-# A range rather than LIKE, where '_' and '%' in a brand name would be wildcards. U+10FFFF is
-# the largest code point, so every id that starts with the prefix sorts below prefix+U+10FFFF.
-_READ_ALL_PREFIX = (
-    _SELECT + " WHERE position > ? AND position <= ? AND +stream_id >= ? AND +stream_id < ?"
-    " ORDER BY position LIMIT ?"
-)
-_HEAD = "SELECT coalesce(max(position), 0) FROM events"
-# Group reads (SQL made from the constant `_GROUP`; values always bound): whether any group is
-# one of the given strings (the shorter prefixes of P), the next group in a range (one index
-# seek each), and one group's page in position order.
-_ANY_GROUP_OF = f"SELECT 1 FROM events WHERE {_GROUP} IN (SELECT value FROM json_each(?)) LIMIT 1"  # noqa: S608
-_NEXT_GROUP = f"SELECT min({_GROUP}) FROM events WHERE {_GROUP} > ? AND {_GROUP} < ?"  # noqa: S608
-_READ_GROUP = (
-    _SELECT + f" WHERE {_GROUP} = ? AND position > ? AND position <= ? ORDER BY position LIMIT ?"
-)
-#: Above this many groups under a prefix (the `ticket-` of every brand, say) the prefix selects
-#: much of the table and the plain scan in position order is the cheaper plan.
-_MAX_GROUPS = 8
 
 
 class SqliteEventStore:
@@ -179,19 +120,19 @@ class SqliteEventStore:
 
     async def read_stream(self, stream_id: str, *, from_version: int = 1) -> list[RecordedEvent]:
         """The stream's events from `from_version` on, oldest first."""
-        rows = await self._read(_fetch_all, _READ_STREAM, (stream_id, from_version))
-        return [_to_event(row) for row in rows]
+        rows = await self._read(fetch_all, READ_STREAM, (stream_id, from_version))
+        return [to_event(row) for row in rows]
 
     async def read_all(
         self, *, after: int = 0, limit: int = 1000, stream_prefix: str | None = None
     ) -> list[RecordedEvent]:
         """Up to `limit` events after position `after`, optionally for one stream prefix."""
-        events, _ = await self._read(_scan, after, limit, stream_prefix)
+        events, _ = await self._read(scan, after, limit, stream_prefix)
         return events
 
     async def head_position(self) -> int:
         """The position of the last committed event (0 when empty)."""
-        rows = await self._read(_fetch_all, _HEAD, ())
+        rows = await self._read(fetch_all, HEAD, ())
         return int(rows[0][0])
 
     async def subscribe(
@@ -217,7 +158,7 @@ class SqliteEventStore:
             # Read the generation before the batch, so a commit landing during it is not missed.
             generation = self._signal.generation
             try:
-                events, reached = await self._read(_scan, cursor, limit, stream_prefix)
+                events, reached = await self._read(scan, cursor, limit, stream_prefix)
             except EventStoreClosed:
                 return
             if events or reached > cursor:
@@ -243,7 +184,7 @@ class SqliteEventStore:
                 return
             connection = self._connect()
             try:
-                retry_while_locked(lambda: _prepare(connection), timeout=self._busy_timeout)
+                retry_while_locked(lambda: prepare(connection), timeout=self._busy_timeout)
             except BaseException:
                 connection.close()
                 raise
@@ -299,77 +240,3 @@ class SqliteEventStore:
 
 def _closed_error() -> EventStoreClosed:
     return EventStoreClosed("the event store is closed")
-
-
-def _prepare(connection: sqlite3.Connection) -> None:
-    connection.execute("PRAGMA journal_mode=WAL")  # persists in the file
-    connection.execute(_WAL_AUTOCHECKPOINT)
-    connection.executescript(_SCHEMA)
-
-
-def _fetch_all(
-    connection: sqlite3.Connection, sql: str, params: tuple[Any, ...]
-) -> list[tuple[Any, ...]]:
-    return connection.execute(sql, params).fetchall()
-
-
-def _scan(
-    connection: sqlite3.Connection, after: int, limit: int, stream_prefix: str | None
-) -> tuple[list[RecordedEvent], int]:
-    """Matching events after `after`, and the position to resume from next time.
-
-    Bounded by the head read first, so that when fewer than `limit` rows match, the caller may
-    resume from the head: everything up to it has been looked at (skipping rare prefixes fast).
-    """
-    if limit <= 0:
-        return [], after
-    head = int(connection.execute(_HEAD).fetchone()[0])
-    groups = None if stream_prefix is None else _groups_under(connection, stream_prefix)
-    if stream_prefix is None:
-        rows = connection.execute(_READ_ALL, (after, head, limit)).fetchall()
-    elif groups is None:
-        bounds = (stream_prefix, stream_prefix + "\U0010ffff")
-        rows = connection.execute(_READ_ALL_PREFIX, (after, head, *bounds, limit)).fetchall()
-    else:  # each group's first `limit` events, merged by position
-        rows = [
-            row
-            for group in groups
-            for row in connection.execute(_READ_GROUP, (group, after, head, limit))
-        ]
-        rows = sorted(rows, key=lambda row: int(row[0]))[:limit]
-    events = [_to_event(row) for row in rows]
-    reached = events[-1].position if len(events) >= limit else max(head, after)
-    return events, reached
-
-
-def _groups_under(connection: sqlite3.Connection, prefix: str) -> list[str] | None:
-    """The groups whose streams are exactly those starting with `prefix`, or None when they are
-    too many, or when a group that is a shorter prefix of `prefix` exists (its streams are only
-    partly selected): then the prefix is read by scanning positions."""
-    shorter = json.dumps([prefix[:end] for end in range(len(prefix))])
-    if connection.execute(_ANY_GROUP_OF, (shorter,)).fetchone() is not None:
-        return None
-    groups: list[str] = []
-    below, above = prefix, prefix + "\U0010ffff"
-    if connection.execute(_ANY_GROUP_OF, (json.dumps([prefix]),)).fetchone() is not None:
-        groups.append(prefix)
-    while len(groups) <= _MAX_GROUPS:
-        found = connection.execute(_NEXT_GROUP, (below, above)).fetchone()[0]
-        if found is None:
-            return groups
-        groups.append(found)
-        below = found
-    return None
-
-
-def _to_event(row: tuple[Any, ...]) -> RecordedEvent:
-    return RecordedEvent(
-        position=row[0],
-        stream_id=row[1],
-        stream_version=row[2],
-        event_id=row[3],
-        event_type=row[4],
-        data=json.loads(row[5]),
-        metadata=json.loads(row[6]),
-        recorded_at=datetime.fromisoformat(row[7]),
-    )
