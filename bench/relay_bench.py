@@ -41,7 +41,8 @@ from ticketing_tickets.adapters.relay_kafka import (
     TopicSpec,
     ensure_topics,
 )
-from ticketing_tickets.application.relay import Relay, RelayOptions, encode_stored
+from ticketing_tickets.application.relay import Relay, RelayOptions
+from ticketing_tickets.application.relay_records import encode_stored
 
 from tests.engines import setting
 from tests.relay_samples import new_ticket_id, stream_of, ticket_story

@@ -15,16 +15,12 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
-import fastapi_offline
 import httpx
 import structlog
 from fastapi import FastAPI, Request, Response
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import JSONResponse, StreamingResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -35,38 +31,19 @@ from prometheus_client import (
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.requests import ClientDisconnect
-from ticketing_web.observability import CORRELATION_HEADER, Metrics, RequestContext
+from ticketing_web.observability import Metrics, RequestContext
 from ticketing_web.problems import PreferredLanguage, install_problem_handlers, problem
 
+from ticketing.gateway_docs import install_offline_docs
+from ticketing.gateway_headers import forwarded_request_headers, returned_headers
 from ticketing.gateway_openapi import merge_openapi
 from ticketing.gateway_routes import Routed, Upstream, WrongMethod, route
 from ticketing.gateway_transport import UpstreamTransport
-
-DOCS_STATIC = "/static-offline-docs"
 
 DEFAULT_PORT = 8000
 #: Every method reaches the routing table, which answers 405 itself for a wrong one.
 PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _log = structlog.get_logger("ticketing.gateway")
-
-#: RFC 9110 §7.6.1: meaningful for one connection only, never forwarded.
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-    }
-)
-#: Set again by this hop: the host from the upstream URL; the correlation id, date and server
-#: by the gateway's own middleware and server. `Expect: 100-continue` was answered here already.
-_REQUEST_OWN = frozenset({"host", "expect", CORRELATION_HEADER})
-_RESPONSE_OWN = frozenset({"date", "server", CORRELATION_HEADER})
 
 
 class GatewaySettings(BaseSettings):
@@ -93,38 +70,6 @@ class GatewaySettings(BaseSettings):
             Upstream.NOTIFICATIONS: self.gateway_notifications_url,
             Upstream.PANEL: self.gateway_panel_url,
         }
-
-
-def forwarded_request_headers(request: Request) -> list[tuple[str, str]]:
-    """The client's end-to-end headers, plus where the request came from (X-Forwarded-*)."""
-    dropped = HOP_BY_HOP | _REQUEST_OWN | _connection_tokens(request.headers.getlist("connection"))
-    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in dropped]
-    client = request.client.host if request.client else None
-    if client:
-        earlier = request.headers.get("x-forwarded-for")
-        chain = f"{earlier}, {client}" if earlier else client
-        headers = [(k, v) for k, v in headers if k.lower() != "x-forwarded-for"]
-        headers.append(("x-forwarded-for", chain))
-    headers.append(("x-forwarded-proto", request.url.scheme))
-    if "host" in request.headers:
-        headers.append(("x-forwarded-host", request.headers["host"]))
-    headers.append((CORRELATION_HEADER, request.state.correlation_id))
-    return headers
-
-
-def returned_headers(headers: httpx.Headers) -> list[tuple[bytes, bytes]]:
-    """The upstream's end-to-end response headers, repeated ones (Set-Cookie) kept apart."""
-    dropped = HOP_BY_HOP | _RESPONSE_OWN | _connection_tokens(headers.get_list("connection"))
-    return [
-        (k.encode("latin-1"), v.encode("latin-1"))
-        for k, v in headers.multi_items()
-        if k.lower() not in dropped
-    ]
-
-
-def _connection_tokens(values: list[str]) -> frozenset[str]:
-    """Headers the Connection header names are hop-by-hop too (RFC 9110 §7.6.1)."""
-    return frozenset(t.strip().lower() for v in values for t in v.split(",") if t.strip())
 
 
 class Gateway:
@@ -329,24 +274,6 @@ def create_gateway_app(
     install_offline_docs(app)
     app.add_route("/{path:path}", gateway.forward, methods=PROXIED_METHODS, include_in_schema=False)
     return app
-
-
-def install_offline_docs(app: FastAPI) -> None:
-    """/docs (Swagger UI) for the merged document, its files served from fastapi-offline's
-    package like every service's /docs: no CDN."""
-    static = Path(fastapi_offline.__file__).parent / "static"
-    app.mount(DOCS_STATIC, StaticFiles(directory=static), name="docs-static")
-
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Ticketing gateway - Swagger UI",
-            swagger_js_url=f"{DOCS_STATIC}/swagger-ui-bundle.js",
-            swagger_css_url=f"{DOCS_STATIC}/swagger-ui.css",
-            swagger_favicon_url=f"{DOCS_STATIC}/favicon.png",
-            swagger_ui_parameters={"validatorUrl": None},
-        )
 
 
 def main() -> None:

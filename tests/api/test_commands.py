@@ -203,9 +203,9 @@ async def test_responses_carry_a_correlation_id_and_echo_a_sane_one(
 async def test_history_and_departments_honour_x_min_position(
     client: httpx.AsyncClient, auth: Auth, open_ticket: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ticketing_tickets.entrypoints import http as tickets_http
+    from ticketing_tickets.entrypoints import read_routes
 
-    monkeypatch.setattr(tickets_http, "MIN_POSITION_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(read_routes, "MIN_POSITION_WAIT_SECONDS", 0.2)
     admin = auth(role="admin", sub="admin-1")
     written = await open_ticket()
     fresh = await client.get(

@@ -27,7 +27,7 @@ from schemathesis.checks import (
 from ticketing_attachments.settings import AttachmentsSettings
 from ticketing_notifications.settings import NotificationsSettings
 from ticketing_query.settings import QuerySettings
-from ticketing_tickets.entrypoints import http as tickets_http
+from ticketing_tickets.entrypoints import read_routes as tickets_reads
 from ticketing_tickets.settings import TicketsSettings
 
 from ticketing.embedded import create_embedded_app
@@ -50,7 +50,7 @@ ROLES: dict[str, dict[str, Any]] = {
 }
 # Short waits, so a generated X-Min-Position far ahead costs milliseconds, not seconds.
 WAIT = 0.05
-tickets_http.MIN_POSITION_WAIT_SECONDS = WAIT
+tickets_reads.MIN_POSITION_WAIT_SECONDS = WAIT
 
 
 def _app() -> Any:

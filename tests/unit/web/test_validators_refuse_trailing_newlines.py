@@ -39,8 +39,8 @@ from ticketing_query.application.ports import Cursor
 from ticketing_query.entrypoints.cursors import BadCursor
 from ticketing_query.entrypoints.cursors import decode_cursor as tickets_cursor
 from ticketing_query.entrypoints.cursors import encode_cursor as tickets_encode
-from ticketing_tickets.entrypoints.http import ticket_id_of, version_of
 from ticketing_tickets.entrypoints.idempotent import is_idempotency_key
+from ticketing_tickets.entrypoints.request_values import ticket_id_of, version_of
 from ticketing_web.auth import Identity
 from ticketing_web.observability import is_safe_correlation_id
 from ticketing_web.read_your_writes import parse_min_position

@@ -37,7 +37,9 @@ from ticketing_notifications.application.ports import (
     Viewer,
 )
 
-from . import store_sqlite_sql as sql
+from . import store_sqlite_consumed as consumed_sql
+from . import store_sqlite_inbox as inbox_sql
+from . import store_sqlite_outbox as outbox_sql
 from .store_sqlite_schema import ADDED_COLUMNS, SCHEMA
 
 P = ParamSpec("P")
@@ -102,21 +104,21 @@ class SqliteNotificationStore:
             return action(db, *args, **kwargs)
 
     async def checkpoint(self) -> int:
-        return await self._run(sql.checkpoint)
+        return await self._run(consumed_sql.checkpoint)
 
     async def facts(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], TicketFacts]:
-        return await self._run(sql.facts, keys)
+        return await self._run(consumed_sql.facts, keys)
 
     async def record(self, consumed: Consumed) -> list[str]:
-        return await self._write(sql.record, consumed)
+        return await self._write(consumed_sql.record, consumed)
 
     async def preferences(self, brand_id: str, customer_id: str) -> Preferences | None:
-        return await self._run(sql.preferences, brand_id, customer_id)
+        return await self._run(inbox_sql.preferences, brand_id, customer_id)
 
     async def save_preferences(
         self, brand_id: str, customer_id: str, preferences: Preferences
     ) -> None:
-        await self._write(sql.save_preferences, brand_id, customer_id, preferences)
+        await self._write(inbox_sql.save_preferences, brand_id, customer_id, preferences)
 
     async def items(
         self,
@@ -127,43 +129,43 @@ class SqliteNotificationStore:
         after: int | None = None,
         unread_only: bool = False,
     ) -> list[Item]:
-        return await self._run(sql.items, viewer, limit, before, after, unread_only)
+        return await self._run(inbox_sql.items, viewer, limit, before, after, unread_only)
 
     async def unread_count(self, viewer: Viewer) -> int:
-        return await self._run(sql.unread_count, viewer)
+        return await self._run(inbox_sql.unread_count, viewer)
 
     async def find(self, viewer: Viewer, notification_id: str) -> Item | None:
-        return await self._run(sql.find, viewer, notification_id)
+        return await self._run(inbox_sql.find, viewer, notification_id)
 
     async def mark_read(self, viewer: Viewer, notification_ids: Sequence[str] | None) -> None:
-        await self._write(sql.mark_read, viewer, notification_ids)
+        await self._write(inbox_sql.mark_read, viewer, notification_ids)
 
     async def due_jobs(self, now: datetime, *, limit: int) -> list[Job]:
-        return await self._run(sql.due_jobs, now, limit)
+        return await self._run(outbox_sql.due_jobs, now, limit)
 
     async def next_due(self) -> datetime | None:
-        return await self._run(sql.next_due)
+        return await self._run(outbox_sql.next_due)
 
     async def claim(self, job: Job, *, owner: str, now: datetime) -> Claim:
-        return await self._write(sql.claim, job, owner, now)
+        return await self._write(outbox_sql.claim, job, owner, now)
 
     async def confirm(self, job: Job) -> None:
-        await self._write(sql.confirm, job)
+        await self._write(outbox_sql.confirm, job)
 
     async def retry_later(self, job: Job, *, error: str, next_at: datetime) -> None:
-        await self._write(sql.retry_later, job, error, next_at)
+        await self._write(outbox_sql.retry_later, job, error, next_at)
 
     async def dead_letter(self, job: Job, *, reason: str, now: datetime) -> None:
-        await self._write(sql.dead_letter, job, reason, now)
+        await self._write(outbox_sql.dead_letter, job, reason, now)
 
     async def drop(self, job: Job) -> None:
-        await self._write(sql.drop, job)
+        await self._write(outbox_sql.drop, job)
 
     async def dead_letters(self, brand_id: str, *, limit: int) -> list[DeadLetter]:
-        return await self._run(sql.dead_letters, brand_id, limit)
+        return await self._run(outbox_sql.dead_letters, brand_id, limit)
 
     async def unconfirmed(self, brand_id: str, *, except_owner: str) -> list[Unconfirmed]:
-        return await self._run(sql.unconfirmed, brand_id, except_owner)
+        return await self._run(outbox_sql.unconfirmed, brand_id, except_owner)
 
     async def close(self) -> None:
         if self._closed:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from ticketing_contracts.topics import ticket_stream_id
 from ticketing_contracts.tracking_code import make_tracking_code
@@ -37,6 +35,7 @@ from .commands import (
 )
 from .locks import KeyedLocks
 from .ports import AttachmentLookup, Catalogs, Clock, IdGenerator, RandomDigits, TicketStreams
+from .recent_tickets import Loaded, RecentTickets
 
 MAX_ATTEMPTS = 50
 TRACKING_CODE_ATTEMPTS = 12
@@ -58,35 +57,6 @@ class TooMuchContention(Exception):
 def tracking_stream_id(brand_id: str, code: str) -> str:
     """The reservation stream that makes a tracking code unique within its brand."""
     return f"tracking-{brand_id}-{code}"
-
-
-@dataclass(frozen=True, slots=True)
-class _Loaded:
-    """A ticket and the global position of its stream's last event."""
-
-    ticket: Ticket
-    position: int
-
-
-class RecentTickets:
-    """The tickets this process wrote last, so the next command on one skips reading its stream.
-
-    Safe across processes: every append names the version it decided on, so if another process
-    wrote meanwhile the store refuses it and the handler reloads. Entries are taken out while a
-    command runs (a failed decision cannot leave a half-changed ticket behind) and put back after.
-    """
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._items: OrderedDict[str, _Loaded] = OrderedDict()
-
-    def take(self, stream: str) -> _Loaded | None:
-        return self._items.pop(stream, None)
-
-    def put(self, stream: str, loaded: _Loaded) -> None:
-        self._items[stream] = loaded
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
 
 
 class TicketHandlers:
@@ -281,12 +251,12 @@ class TicketHandlers:
         """Keep the ticket as just written, for the next command on it."""
         ticket.version = version
         ticket.pending.clear()
-        self._recent.put(stream, _Loaded(ticket, position))
+        self._recent.put(stream, Loaded(ticket, position))
 
-    async def _load(self, brand_id: str, ticket_id: str) -> _Loaded:
+    async def _load(self, brand_id: str, ticket_id: str) -> Loaded:
         records = await self._store.read_stream(ticket_stream_id(brand_id, ticket_id))
         ticket = Ticket.rehydrate(ticket_id, (from_recorded(r) for r in records))
-        return _Loaded(ticket, records[-1].position if records else 0)
+        return Loaded(ticket, records[-1].position if records else 0)
 
     def _new_events(self, caller: Caller, ticket: Ticket) -> list[NewEvent]:
         return to_new_events(

@@ -22,18 +22,18 @@ import asyncio
 import time
 from asyncio import FIRST_COMPLETED
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Gauge
-from ticketing_contracts.kafka_wire import EventRecord, WireError, encode_event
-from ticketing_contracts.stored import envelope_from_stored
 from ticketing_contracts.topics import TICKET_STREAM_CATEGORY
-from ticketing_eventstore.ports import EventBatch, EventReader, RecordedEvent
+from ticketing_eventstore.ports import EventBatch, EventReader
 
+from .relay_metrics import RelayMetrics
 from .relay_ports import EventPublisher, RelayCheckpoint
+from .relay_pump import End, Failed, Pumped, pump
+from .relay_records import encode_relayable
 
 _log = structlog.get_logger("ticketing.relay")
 
@@ -55,31 +55,6 @@ class RelayOptions:
     stream_prefix: str = f"{TICKET_STREAM_CATEGORY}-"
 
 
-class RelayMetrics:
-    """The relay's Prometheus metrics, in a registry of their own (one per relay)."""
-
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        self.registry = registry or CollectorRegistry()
-        r = self.registry
-        self.relayed = Counter("relay_events", "Events acknowledged by the broker", registry=r)
-        self.skipped = Counter("relay_events_skipped", "Stored events not relayable", registry=r)
-        self.markers = Counter("relay_markers", "Position markers sent", registry=r)
-        self.failures = Counter("relay_failures", "Failures retried with backoff", registry=r)
-        self.position = Gauge("relay_position", "Last position acknowledged", registry=r)
-        self.checkpoint = Gauge("relay_checkpoint_position", "Last position saved", registry=r)
-        self.lag = Gauge("relay_lag_positions", "Store head minus acknowledged", registry=r)
-        self.connected = Gauge("relay_connected", "1 while the publisher is started", registry=r)
-
-
-class _End:
-    """The store ended the subscription (it was closed)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Failed:
-    error: Exception
-
-
 @dataclass(frozen=True, slots=True)
 class _InFlight:
     """A batch handed to the publisher, not yet counted as acknowledged."""
@@ -87,15 +62,6 @@ class _InFlight:
     acknowledged: asyncio.Future[None]
     reached: int
     events: int
-
-
-_Item = EventBatch | _End | _Failed
-
-
-def encode_stored(record: RecordedEvent) -> EventRecord:
-    """The Kafka record of a stored ticket event; raises if it cannot be relayed as one (the
-    envelope is the one stored-event mapping; encode_event checks its stream and brand)."""
-    return encode_event(envelope_from_stored(record))
 
 
 class Relay:
@@ -182,10 +148,18 @@ class Relay:
         acknowledgement (up to `in_flight` batches); the position only moves past a batch once
         it and every batch before it are acknowledged.
         """
-        queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=self._options.read_ahead)
-        pump = asyncio.create_task(self._pump(queue, after=self._position))
+        queue: asyncio.Queue[Pumped] = asyncio.Queue(maxsize=self._options.read_ahead)
+        options = self._options
+        reading = pump(
+            self._store,
+            queue,
+            after=self._position,
+            stream_prefix=options.stream_prefix,
+            limit=options.batch_size,
+        )
+        pumping = asyncio.create_task(reading)
         stopped = asyncio.create_task(self._stopping.wait())
-        get: asyncio.Task[_Item] | None = None
+        get: asyncio.Task[Pumped] | None = None
         in_flight: deque[_InFlight] = deque()
         try:
             while True:
@@ -206,40 +180,27 @@ class Relay:
                 self._settle_acknowledged(in_flight)
                 if get is not None and get.done():
                     item, get = get.result(), None
-                    if isinstance(item, _End):
+                    if isinstance(item, End):
                         await self._settle_all(in_flight)
                         return True
-                    if isinstance(item, _Failed):
+                    if isinstance(item, Failed):
                         raise item.error
                     await self._send(item, in_flight)
                 if self._idle_timeout() <= 0:  # a marker interval went by, busy or idle
                     await self._send_marker()
                 await self._save()
         finally:
-            for task in (get, pump, stopped, *(batch.acknowledged for batch in in_flight)):
+            for task in (get, pumping, stopped, *(batch.acknowledged for batch in in_flight)):
                 if task is not None:
                     task.cancel()
-            await asyncio.gather(pump, stopped, return_exceptions=True)
-
-    async def _pump(self, queue: asyncio.Queue[_Item], *, after: int) -> None:
-        """Read the subscription into `queue`, so the next batch is read while one is sent."""
-        options = self._options
-        subscription = self._store.subscribe_batches(
-            after=after, stream_prefix=options.stream_prefix, limit=options.batch_size
-        )
-        try:
-            async for batch in subscription:
-                await queue.put(batch)
-            await queue.put(_End())
-        except Exception as error:  # handed to the relay loop, which retries
-            await queue.put(_Failed(error))
-        finally:  # end the store's subscription now, not when the garbage collector gets to it
-            close = getattr(subscription, "aclose", None)
-            if close is not None:
-                await close()
+            await asyncio.gather(pumping, stopped, return_exceptions=True)
 
     async def _send(self, batch: EventBatch, in_flight: deque[_InFlight]) -> None:
-        records = self._encode(batch.events)
+        records = encode_relayable(
+            batch.events,
+            max_record_bytes=self._options.max_record_bytes,
+            skipped=self.metrics.skipped,
+        )
         acknowledged: asyncio.Future[None]
         if records:
             acknowledged = asyncio.ensure_future(await self._publisher.publish(records))
@@ -265,26 +226,6 @@ class Relay:
         self._delay = self._options.retry_initial  # progress: the next failure starts afresh
         self.metrics.relayed.inc(batch.events)
         self.metrics.position.set(self._position)
-
-    def _encode(self, events: Sequence[RecordedEvent]) -> list[EventRecord]:
-        records: list[EventRecord] = []
-        limit = self._options.max_record_bytes
-        for event in events:
-            try:
-                record = encode_stored(event)
-                if len(record.value) > limit:  # the broker would refuse it again and again
-                    raise WireError(f"the record is {len(record.value)} bytes, over {limit}")
-                records.append(record)
-            except Exception as error:  # one bad record must never stop the relay
-                self.metrics.skipped.inc()
-                _log.warning(
-                    "relay_event_skipped",
-                    position=event.position,
-                    stream_id=event.stream_id,
-                    event_type=event.event_type,
-                    reason=f"{type(error).__name__}: {error}",
-                )
-        return records
 
     async def _send_marker(self) -> None:
         """The marker (if the position moved since the last one), and the lag, once a period."""

@@ -4,7 +4,8 @@ A command method checks its rules and records events; `_apply` is the only place
 `rehydrate` folds the history. Time, ids and tracking codes are passed in.
 
 What the aggregate decides on is the ticket's facts (`ticketing_model.TicketFacts`), folded by
-the same transitions as every consumer's `evolve`; only the message ids it keeps are its own.
+`transitions.applied` onto the same transitions as every consumer's `evolve`; only the message
+ids it keeps are its own.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import ticketing_model as model
 from ticketing_model import TicketFacts
 
 from .errors import FieldError, Forbidden, ValidationFailed
@@ -37,6 +37,7 @@ from .rules import (
     clean_text,
     parse_priority,
 )
+from .transitions import NOT_OPENED, applied
 from .values import Actor, AgentState, BrandCatalog, Priority, Role, Side
 
 
@@ -50,19 +51,6 @@ class Unset:
 UNSET = Unset()
 
 
-_NOT_OPENED = TicketFacts(
-    brand_id="",
-    ticket_id="",
-    customer_id="",
-    department="",
-    tracking_code="",
-    title="",
-    priority=Priority.NORMAL.value,
-    version=0,
-)
-"""What a ticket is before its opening: nobody's, nowhere, nothing unread."""
-
-
 @dataclass
 class Ticket:
     """One support ticket, as far as deciding commands needs to know it."""
@@ -70,7 +58,7 @@ class Ticket:
     ticket_id: str
     #: Blank until the opening is applied. The aggregate works in one brand's stream and never
     #: reads the brand, so its facts leave `brand_id` empty.
-    facts: TicketFacts = _NOT_OPENED
+    facts: TicketFacts = NOT_OPENED
     message_ids: set[str] = field(default_factory=set)
     version: int = 0
     pending: list[TicketEvent] = field(default_factory=list)
@@ -276,45 +264,9 @@ class Ticket:
         self.pending.append(event)
 
     def _apply(self, event: TicketEvent) -> None:
-        facts = self.facts
-        v = facts.version + 1  # the facts count the events applied, pending ones included
-        match event:
-            case TicketOpened():
-                self.message_ids.add(event.message_id)
-                self.facts = model.opened(
-                    brand_id="",
-                    ticket_id=self.ticket_id,
-                    version=v,
-                    customer_id=event.customer_id,
-                    department=event.department,
-                    tracking_code=event.tracking_code,
-                    title=event.title,
-                    priority=event.priority.value,
-                    by_customer=event.opened_by_side is Side.CUSTOMER,
-                )
-            case MessagePosted():
-                self.message_ids.add(event.message_id)
-                self.facts = model.message_posted(
-                    facts,
-                    version=v,
-                    internal=event.internal,
-                    by_customer=event.author_side is Side.CUSTOMER,
-                    follow_up=event.follow_up,
-                )
-            case AgentViewed():
-                self.facts = model.agent_viewed(facts, version=v)
-            case CustomerRead():
-                self.facts = model.customer_read(facts, version=v)
-            case TicketClosed():
-                self.facts = model.changed(facts, version=v, closed=True)
-            case TicketReopened():
-                self.facts = model.changed(facts, version=v, closed=False)
-            case TicketTransferred():
-                self.facts = model.changed(facts, version=v, department=event.to_department)
-            case PriorityChanged():
-                self.facts = model.changed(facts, version=v, priority=event.to_priority.value)
-            case TicketAssigned():
-                self.facts = model.changed(facts, version=v, assignee_id=event.assignee_id)
+        if isinstance(event, TicketOpened | MessagePosted):
+            self.message_ids.add(event.message_id)
+        self.facts = applied(self.facts, event, ticket_id=self.ticket_id)
 
 
 def _owner_of_new_ticket(errors: list[FieldError], actor: Actor, customer_id: str | None) -> str:

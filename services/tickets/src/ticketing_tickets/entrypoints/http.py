@@ -1,21 +1,13 @@
-"""The tickets command API (API.md, Commands; History). HTTP only turns requests into commands."""
+"""The tickets command API (API.md, Commands) and the app serving it with the read routes
+(`read_routes.py`: catalogue, History). HTTP only turns requests into commands."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, Response
-from fastapi.responses import StreamingResponse
-from ticketing_contracts.topics import is_ticket_id
+from fastapi import APIRouter, FastAPI, Request, Response
 from ticketing_web import CurrentIdentity, Identity, TokenVerifier, build_app, problem
-from ticketing_web.problems import problem_doc
-from ticketing_web.read_your_writes import min_position
 from ticketing_web.settings import verifier_from
 
 from ticketing_tickets.application.commands import (
@@ -30,14 +22,14 @@ from ticketing_tickets.application.commands import (
 )
 from ticketing_tickets.application.ports import AttachmentsUnavailable
 from ticketing_tickets.bootstrap import TicketsService
-from ticketing_tickets.domain import UNSET, Actor, FieldError, Forbidden, Role, ValidationFailed
+from ticketing_tickets.domain import UNSET, FieldError, ValidationFailed
 
 from .idempotent import derived_id, domain_problem, idempotency_scope, run_command
+from .read_routes import reads
+from .request_values import IfMatch, caller_of, service_of, ticket_id_of, version_of
 from .schemas import (
-    CatalogResponse,
     ChangeTicketRequest,
     CloseTicketRequest,
-    LabelledCode,
     OpenedResponse,
     OpenTicketRequest,
     PostedResponse,
@@ -45,71 +37,7 @@ from .schemas import (
     WrittenResponse,
 )
 
-#: A bare or quoted version, ASCII digits only (`\d` also takes Persian ones), blanks around.
-_IF_MATCH = re.compile(r'[ \t]*(?:W/)?"?([0-9]{1,18})"?[ \t]*')
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="expected ticket version")]
-
-
-async def _stored(request: Request, position: int) -> bool:
-    """Reads here come straight from the store: a position is applied once the store has it."""
-    history = _service(request).history
-    deadline = time.monotonic() + MIN_POSITION_WAIT_SECONDS
-    while await history.head() < position:
-        if time.monotonic() >= deadline:
-            return False
-        await asyncio.sleep(0.02)
-    return True
-
-
-MIN_POSITION_WAIT_SECONDS = 5.0
-#: Positions are SQLite integers (and KurrentDB commit positions): at most 2**63 - 1.
-MAX_POSITION = 2**63 - 1
 router = APIRouter(prefix="/v1")
-# Only the GETs wait: a command's X-Min-Position would mean nothing.
-reads = APIRouter(prefix="/v1", dependencies=[Depends(min_position(_stored))])
-
-
-def _service(request: Request) -> TicketsService:
-    service: TicketsService = request.app.state.tickets
-    return service
-
-
-async def tickets_service(request: Request) -> TicketsService:
-    """The tickets service this app serves (set by `attach`)."""
-    return _service(request)
-
-
-#: The service, for routes that need nothing else of the request. The command routes read the
-#: request anyway (correlation id, Idempotency-Key, body) and call `_service` instead: one more
-#: dependency costs each command ~5-15 µs of CPU (measured), on the path cmdperf speeds up.
-TicketsDep = Annotated[TicketsService, Depends(tickets_service)]
-
-
-def caller_of(request: Request, identity: Identity) -> Caller:
-    actor = Actor(
-        id=identity.sub,
-        role=Role(identity.role),
-        departments=frozenset(identity.departments) if identity.departments is not None else None,
-        customers=frozenset(identity.customers),
-        name=identity.name,
-    )
-    return Caller(identity.brand, actor, request.state.correlation_id)
-
-
-def ticket_id_of(raw: str) -> str:
-    """A malformed id is as unknown as a missing ticket: 404, never a hint."""
-    if not is_ticket_id(raw):
-        raise HTTPException(404, "No such ticket.")
-    return raw
-
-
-def version_of(if_match: str | None) -> int | None:
-    if if_match is None or if_match.strip() == "*":
-        return None
-    found = _IF_MATCH.fullmatch(if_match)
-    if not found:
-        raise HTTPException(400, "If-Match must be a ticket version: a bare or quoted integer.")
-    return int(found.group(1))
 
 
 @router.post("/tickets", status_code=201, response_model=OpenedResponse, tags=["tickets"])
@@ -117,7 +45,7 @@ async def open_ticket(
     body: OpenTicketRequest, request: Request, identity: CurrentIdentity
 ) -> Response:
     """Open a ticket (the customer's own, or for a customer by a representative or agent)."""
-    service = _service(request)
+    service = service_of(request)
     scope = idempotency_scope(request, identity)
     cmd = OpenTicket(
         title=body.title,
@@ -158,7 +86,7 @@ async def post_message(
     if_match: IfMatch = None,
 ) -> Response:
     """Post a message; agents may mark it `follow_up` or make it an `internal` note."""
-    service = _service(request)
+    service = service_of(request)
     scope = idempotency_scope(request, identity)
     cmd = PostMessage(
         ticket_id=ticket_id_of(ticket_id),
@@ -186,7 +114,7 @@ async def read_ticket(
     ticket_id: str, request: Request, identity: CurrentIdentity, if_match: IfMatch = None
 ) -> Response:
     """Record that the caller read the ticket (CustomerRead or AgentViewed by side)."""
-    service = _service(request)
+    service = service_of(request)
     cmd = ReadTicket(ticket_id=ticket_id_of(ticket_id), if_match=version_of(if_match))
     return await _written(request, identity, lambda c: service.handlers.read_ticket(c, cmd))
 
@@ -200,7 +128,7 @@ async def close_ticket(
     if_match: IfMatch = None,
 ) -> Response:
     """Close the ticket, optionally with a reason."""
-    service = _service(request)
+    service = service_of(request)
     cmd = CloseTicket(
         ticket_id=ticket_id_of(ticket_id),
         reason=body.reason if body else None,
@@ -214,7 +142,7 @@ async def reopen_ticket(
     ticket_id: str, request: Request, identity: CurrentIdentity, if_match: IfMatch = None
 ) -> Response:
     """Reopen a closed ticket."""
-    service = _service(request)
+    service = service_of(request)
     cmd = ReopenTicket(ticket_id=ticket_id_of(ticket_id), if_match=version_of(if_match))
     return await _written(request, identity, lambda c: service.handlers.reopen_ticket(c, cmd))
 
@@ -228,7 +156,7 @@ async def change_ticket(
     if_match: IfMatch = None,
 ) -> Response:
     """Transfer, reprioritise or (un)assign a ticket: agents and admins only."""
-    service = _service(request)
+    service = service_of(request)
     sent = body.model_fields_set
     nulls = [
         FieldError(f, "must not be null")
@@ -250,7 +178,7 @@ async def change_ticket(
 async def _written(
     request: Request, identity: Identity, handle: Callable[[Caller], Awaitable[Written]]
 ) -> Response:
-    service = _service(request)
+    service = service_of(request)
 
     async def act() -> WrittenResponse:
         written = await handle(caller_of(request, identity))
@@ -260,45 +188,6 @@ async def _written(
     return await run_command(
         request, identity, service.idempotency, scope, 200, act, clock=service.clock
     )
-
-
-@reads.get("/departments", response_model=CatalogResponse, tags=["catalogue"])
-async def departments(identity: CurrentIdentity, tickets: TicketsDep) -> CatalogResponse:
-    """The caller's brand's departments and request types, with their Persian labels."""
-    catalog = tickets.catalogs.catalog_for(identity.brand)
-    return CatalogResponse(
-        departments=[LabelledCode(code=k, label=v) for k, v in catalog.departments.items()],
-        request_types=[LabelledCode(code=k, label=v) for k, v in catalog.request_types.items()],
-    )
-
-
-@reads.get(
-    "/events",
-    tags=["history"],
-    response_class=StreamingResponse,
-    responses={
-        200: {"content": {"application/x-ndjson": {}}},
-        403: problem_doc("only the brand's admins may read its history"),
-    },
-)
-async def events(
-    identity: CurrentIdentity,
-    tickets: TicketsDep,
-    after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> Response:
-    """The brand's event envelopes in global order after `after` (admins only), as NDJSON."""
-    try:
-        envelopes = await tickets.history.envelopes(
-            brand_id=identity.brand, role=identity.role, after=after, limit=limit
-        )
-    except Forbidden as refused:
-        return problem(403, str(refused))
-    lines = "".join(
-        json.dumps(envelope, ensure_ascii=False, separators=(",", ":")) + "\n"
-        for envelope in envelopes
-    )
-    return Response(lines, media_type="application/x-ndjson")
 
 
 def attach(app: FastAPI, service: TicketsService) -> None:
