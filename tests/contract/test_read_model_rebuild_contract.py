@@ -26,9 +26,11 @@ from read_model_fixtures import (
     project,
 )
 from ticketing_feed import EventIn
+from ticketing_feed.memory import InMemoryFeed
 from ticketing_model import Scope
 from ticketing_query.application.ports import ReadModel
 from ticketing_query.application.ports import TicketFilter as Filter
+from ticketing_query.application.rebuild import rebuild
 
 AGENT = Scope("acme", "agent")
 
@@ -119,3 +121,17 @@ async def test_a_reset_made_by_another_instance_is_seen_by_this_one(
         await live.close()
         await rebuilder.close()
         await adapter.discard(tmp_path)
+
+
+@pytest.mark.parametrize("batch_size", [1, 4, 5000])
+async def test_the_rebuild_use_case_ends_as_a_fresh_fold_on_every_adapter(
+    read_model: ReadModel, batch_size: int
+) -> None:
+    # `ReadModel.rebuilding` (a copy made apart, or in place) through the use case that drives it.
+    events = helpdesk(Clock())
+    await project(read_model, events[:10])  # what was there before the rebuild
+    reached = await rebuild(
+        read_model, InMemoryFeed(events), progress=lambda *_: None, batch_size=batch_size
+    )
+    assert reached == events[-1].position
+    await assert_equals_a_fresh_fold(read_model, events)
